@@ -1,0 +1,6 @@
+//! renkei core: the domain of a city's home-care backup system and the algorithms over
+//! it. No I/O: no files, network, environment or async runtime; callers pass plain
+//! values in and get plain values out.
+#![warn(missing_docs)]
+
+pub mod calendar;
