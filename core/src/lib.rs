@@ -4,3 +4,6 @@
 #![warn(missing_docs)]
 
 pub mod calendar;
+pub mod dataset;
+pub mod domain;
+mod labels;

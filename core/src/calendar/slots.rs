@@ -11,70 +11,27 @@ use super::closed_days::{DayType, GroupCalendar, is_year_end};
 use super::month::DateRange;
 use super::time::{Instant, jst_instant};
 
-/// The kinds of duty slot a group covers outside clinic hours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlotKind {
-    /// 休日日中: daytime of a Sunday, holiday or group closed day.
-    HolidayDay,
-    /// 土曜午後: Saturday afternoon.
-    SaturdayAfternoon,
-    /// 休診午後: the afternoon of a weekday the clinics close (e.g. 木曜午後).
-    HalfDayAfternoon,
-    /// 平日夜間: the night after a working day or Saturday (crosses midnight).
-    WeekdayNight,
-    /// 休日夜間: the night after a closed day (crosses midnight).
-    HolidayNight,
+crate::labels::labelled_enum! {
+    /// The kinds of duty slot a group covers outside clinic hours, in the order they
+    /// fall within a day.
+    pub enum SlotKind ("当番枠の種類") {
+        /// 休日日中: daytime of a Sunday, holiday or group closed day.
+        HolidayDay = "holiday_day", "休日日中";
+        /// 土曜午後: Saturday afternoon.
+        SaturdayAfternoon = "saturday_afternoon", "土曜午後";
+        /// 休診午後: the afternoon of a weekday the clinics close (e.g. 木曜午後).
+        HalfDayAfternoon = "half_day_afternoon", "休診午後";
+        /// 平日夜間: the night after a working day or Saturday (crosses midnight).
+        WeekdayNight = "weekday_night", "平日夜間";
+        /// 休日夜間: the night after a closed day (crosses midnight).
+        HolidayNight = "holiday_night", "休日夜間";
+    }
 }
 
 impl SlotKind {
-    /// Every kind, in the order they fall within a day.
-    pub const ALL: [Self; 5] =
-        [Self::HolidayDay, Self::SaturdayAfternoon, Self::HalfDayAfternoon, Self::WeekdayNight, Self::HolidayNight];
-
-    /// Japanese label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::WeekdayNight => "平日夜間",
-            Self::SaturdayAfternoon => "土曜午後",
-            Self::HalfDayAfternoon => "休診午後",
-            Self::HolidayDay => "休日日中",
-            Self::HolidayNight => "休日夜間",
-        }
-    }
-
     /// Whether the slot is a night duty.
     pub fn is_night(self) -> bool {
         matches!(self, Self::WeekdayNight | Self::HolidayNight)
-    }
-
-    /// The snake_case code used in files and the API.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::WeekdayNight => "weekday_night",
-            Self::SaturdayAfternoon => "saturday_afternoon",
-            Self::HalfDayAfternoon => "half_day_afternoon",
-            Self::HolidayDay => "holiday_day",
-            Self::HolidayNight => "holiday_night",
-        }
-    }
-}
-
-impl fmt::Display for SlotKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
-
-impl FromStr for SlotKind {
-    type Err = String;
-
-    /// Reads the code (`weekday_night`) or the Japanese label (`平日夜間`).
-    fn from_str(text: &str) -> Result<Self, String> {
-        let text = text.trim();
-        Self::ALL.into_iter().find(|kind| kind.code() == text || kind.label() == text).ok_or_else(|| {
-            format!("'{text}' is not a slot kind: use 平日夜間/土曜午後/休診午後/休日日中/休日夜間 (当番枠の種類が不正です)")
-        })
     }
 }
 

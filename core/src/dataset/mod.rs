@@ -1,0 +1,208 @@
+//! A validated dataset: every entity of a city's backup system, read once from the data
+//! directory format (see `docs/data-format.md`) and written back in it.
+//!
+//! The format is a directory of UTF-8 files: `dataset.toml` and `groups.toml` for
+//! settings, CSV tables for everything else, so coordinators can edit them in a
+//! spreadsheet. Core does no I/O: callers pass the files' contents in ([`DataFiles`])
+//! and get either a [`Dataset`] or every [`Problem`] found.
+
+mod csv_rows;
+mod parse;
+mod problem;
+mod toml_groups;
+mod write;
+
+use std::collections::BTreeMap;
+
+use crate::domain::{
+    Absence, Area, Clinic, Consent, Doctor, Group, Hospital, Idx, NurseStation, Patient, Request, Specialist, Table,
+};
+
+pub use parse::parse;
+pub use problem::{InvalidDataset, Problem};
+pub use write::{write, write_table};
+
+/// The files of a data directory: file name → contents.
+pub type DataFiles = BTreeMap<String, String>;
+
+/// The version of the data directory format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The files of the format, in the order they are read (each may refer to the ones
+/// before it). `dataset.toml` is required; a missing table is an empty table.
+pub const FILE_NAMES: [&str; 12] = [
+    "dataset.toml",
+    "areas.csv",
+    "clinics.csv",
+    "doctors.csv",
+    "groups.toml",
+    "hospitals.csv",
+    "nurse_stations.csv",
+    "specialists.csv",
+    "patients.csv",
+    "consents.csv",
+    "absences.csv",
+    "requests.csv",
+];
+
+/// Every entity of a city's backup system, validated: references resolve, values are
+/// in range, and the derived indexes are consistent with the tables.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    /// Name of the dataset, e.g. the city.
+    pub name: String,
+    /// Free description.
+    pub description: String,
+    /// Areas.
+    pub areas: Table<Area>,
+    /// Clinics.
+    pub clinics: Table<Clinic>,
+    /// Doctors.
+    pub doctors: Table<Doctor>,
+    /// Groups.
+    pub groups: Table<Group>,
+    /// Hospitals.
+    pub hospitals: Table<Hospital>,
+    /// Visiting nurse stations.
+    pub nurse_stations: Table<NurseStation>,
+    /// Cooperating specialists.
+    pub specialists: Table<Specialist>,
+    /// Patients.
+    pub patients: Table<Patient>,
+    /// Consents.
+    pub consents: Table<Consent>,
+    /// Absences.
+    pub absences: Table<Absence>,
+    /// Rota requests.
+    pub requests: Table<Request>,
+    index: Indexes,
+}
+
+/// Lookups derived from the tables once.
+#[derive(Debug, Clone, Default)]
+struct Indexes {
+    groups_of_doctor: Vec<Vec<Idx<Group>>>,
+    patients_of_doctor: Vec<Vec<Idx<Patient>>>,
+    patients_of_group: Vec<Vec<Idx<Patient>>>,
+    consents_of_patient: Vec<Vec<Idx<Consent>>>,
+    absences_of_doctor: Vec<Vec<Idx<Absence>>>,
+}
+
+impl Dataset {
+    /// Derives the indexes; call after the tables are filled.
+    pub(crate) fn index(mut self) -> Self {
+        let mut index = Indexes {
+            groups_of_doctor: vec![Vec::new(); self.doctors.len()],
+            patients_of_doctor: vec![Vec::new(); self.doctors.len()],
+            patients_of_group: vec![Vec::new(); self.groups.len()],
+            consents_of_patient: vec![Vec::new(); self.patients.len()],
+            absences_of_doctor: vec![Vec::new(); self.doctors.len()],
+        };
+        for (group_idx, group) in self.groups.enumerate() {
+            for member in &group.members {
+                index.groups_of_doctor[member.index()].push(group_idx);
+            }
+        }
+        for (patient_idx, patient) in self.patients.enumerate() {
+            index.patients_of_doctor[patient.primary_doctor.index()].push(patient_idx);
+            index.patients_of_group[patient.group.index()].push(patient_idx);
+        }
+        for (consent_idx, consent) in self.consents.enumerate() {
+            index.consents_of_patient[consent.patient.index()].push(consent_idx);
+        }
+        for (absence_idx, absence) in self.absences.enumerate() {
+            index.absences_of_doctor[absence.doctor.index()].push(absence_idx);
+        }
+        for absences in &mut index.absences_of_doctor {
+            absences.sort_by_key(|&idx| (self.absences[idx].start, self.absences[idx].end));
+        }
+        self.index = index;
+        self
+    }
+
+    /// The groups a doctor belongs to.
+    pub fn groups_of_doctor(&self, doctor: Idx<Doctor>) -> &[Idx<Group>] {
+        &self.index.groups_of_doctor[doctor.index()]
+    }
+
+    /// The patients whose 主治医 is `doctor`.
+    pub fn patients_of_doctor(&self, doctor: Idx<Doctor>) -> &[Idx<Patient>] {
+        &self.index.patients_of_doctor[doctor.index()]
+    }
+
+    /// The patients a group covers.
+    pub fn patients_of_group(&self, group: Idx<Group>) -> &[Idx<Patient>] {
+        &self.index.patients_of_group[group.index()]
+    }
+
+    /// A patient's consents, in file order.
+    pub fn consents_of_patient(&self, patient: Idx<Patient>) -> &[Idx<Consent>] {
+        &self.index.consents_of_patient[patient.index()]
+    }
+
+    /// A doctor's absences, by start time.
+    pub fn absences_of_doctor(&self, doctor: Idx<Doctor>) -> &[Idx<Absence>] {
+        &self.index.absences_of_doctor[doctor.index()]
+    }
+
+    /// The area a doctor works in (their clinic's).
+    pub fn area_of_doctor(&self, doctor: Idx<Doctor>) -> Idx<Area> {
+        self.clinics[self.doctors[doctor].clinic].area
+    }
+
+    /// Counts per area, in area order.
+    pub fn summary(&self) -> Vec<AreaSummary> {
+        let mut rows: Vec<AreaSummary> = self
+            .areas
+            .iter()
+            .map(|area| AreaSummary { area: area.id.to_string(), name: area.name.clone(), ..AreaSummary::default() })
+            .collect();
+        for group in &self.groups {
+            rows[group.area.index()].groups += 1;
+        }
+        for doctor in self.doctors.indices() {
+            rows[self.area_of_doctor(doctor).index()].doctors += 1;
+        }
+        for hospital in &self.hospitals {
+            rows[hospital.area.index()].hospitals += 1;
+            if hospital.backup_support {
+                rows[hospital.area.index()].backup_support_hospitals += 1;
+            }
+        }
+        for station in &self.nurse_stations {
+            rows[station.area.index()].nurse_stations += 1;
+        }
+        for specialist in &self.specialists {
+            for area in &specialist.areas {
+                rows[area.index()].specialists += 1;
+            }
+        }
+        for patient in &self.patients {
+            rows[self.groups[patient.group].area.index()].patients += 1;
+        }
+        rows
+    }
+}
+
+/// What a dataset holds in one area.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AreaSummary {
+    /// Area id.
+    pub area: String,
+    /// Area name.
+    pub name: String,
+    /// Groups of the area.
+    pub groups: usize,
+    /// Doctors whose clinic is in the area.
+    pub doctors: usize,
+    /// Hospitals in the area.
+    pub hospitals: usize,
+    /// Of those, 在宅療養後方支援病院.
+    pub backup_support_hospitals: usize,
+    /// Visiting nurse stations in the area.
+    pub nurse_stations: usize,
+    /// Specialists serving the area.
+    pub specialists: usize,
+    /// Patients covered by the area's groups.
+    pub patients: usize,
+}
