@@ -7,3 +7,23 @@ pub mod calendar;
 pub mod dataset;
 pub mod domain;
 mod labels;
+
+#[cfg(test)]
+mod tests {
+    /// The rota engine and quota assignment solve MIPs with HiGHS through good_lp; this
+    /// proves the backend is built and linked.
+    #[test]
+    fn highs_backend_solves_a_tiny_mip() {
+        use good_lp::{Solution, SolverModel, constraint, highs, variables};
+        let mut vars = variables!();
+        let a = vars.add(good_lp::variable().integer().min(0).max(3));
+        let b = vars.add(good_lp::variable().binary());
+        let solution = vars
+            .maximise(2 * a + 3 * b)
+            .using(highs)
+            .with(constraint!(a + b <= 3))
+            .solve()
+            .expect("feasible");
+        assert_eq!((solution.value(a).round(), solution.value(b).round()), (2.0, 1.0));
+    }
+}

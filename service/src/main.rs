@@ -1,1 +1,60 @@
-fn main() {}
+//! `renkei`: the command line of the renkei home-care backup system.
+
+mod cli;
+mod data_dir;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use cli::Format;
+
+/// renkei (連携): on-call rotas, backup hospitals and cover lookups for home-care groups.
+#[derive(Debug, Parser)]
+#[command(name = "renkei", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate a data directory and print a summary per area (データの検証).
+    Check {
+        /// The data directory, e.g. fixtures/okayama.
+        dir: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Print a year's public holidays, one `YYYY-MM-DD<TAB>name` per line (祝日一覧).
+    Holidays {
+        /// The year, 1955–2099.
+        year: i32,
+    },
+    /// Write a synthetic data directory, deterministic from a seed (合成データ生成).
+    Generate(cli::generate::GenerateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Check { dir, format } => cli::check::run(dir, *format),
+        Command::Holidays { year } => cli::holidays::run(*year),
+        Command::Generate(args) => cli::generate::run(args),
+    };
+    match result {
+        Ok(output) => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (e.g. `| head`) is not an error worth reporting.
+            let _ = stdout.write_all(output.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("エラー: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

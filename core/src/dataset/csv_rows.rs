@@ -106,6 +106,7 @@ impl CsvTable {
             positions: &self.positions,
             id: None,
             problems: Vec::new(),
+            blocked: false,
         })
     }
 }
@@ -119,6 +120,9 @@ pub(crate) struct Row<'t> {
     positions: &'t HashMap<String, usize>,
     id: Option<String>,
     problems: Vec<Problem>,
+    /// Refers to a record that has problems of its own: held back without a problem of
+    /// its own, so one mistake is reported once rather than in every dependent row.
+    blocked: bool,
 }
 
 impl<'t> Row<'t> {
@@ -182,17 +186,42 @@ impl<'t> Row<'t> {
             self.problem(column, "必須項目が空です (required value is empty)");
             return None;
         }
-        self.parsed(column, text, |id| table.resolve(id))
+        self.resolved(column, text, table)
     }
 
     /// An optional reference; `Err(())` when it does not resolve.
     pub(crate) fn optional_reference<T: Entity>(&mut self, column: &str, table: &Built<T>) -> Result<Option<Idx<T>>, ()> {
-        self.optional(column, |id| table.resolve(id))
+        let text = self.text(column);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        self.resolved(column, text, table).map(Some).ok_or(())
     }
 
     /// A list of references.
     pub(crate) fn references<T: Entity>(&mut self, column: &str, table: &Built<T>) -> Vec<Idx<T>> {
-        self.list(column, |id| table.resolve(id))
+        let items: Vec<&str> =
+            self.text(column).split(LIST_SEPARATOR).map(str::trim).filter(|item| !item.is_empty()).collect();
+        items.into_iter().filter_map(|item| self.resolved(column, item, table)).collect()
+    }
+
+    /// Holds the row back without a problem of its own (see `blocked`).
+    pub(crate) fn block(&mut self) {
+        self.blocked = true;
+    }
+
+    fn resolved<T: Entity>(&mut self, column: &str, text: &str, table: &Built<T>) -> Option<Idx<T>> {
+        match table.resolve(text) {
+            Ok(idx) => Some(idx),
+            Err(Unresolved::Rejected) => {
+                self.block();
+                None
+            }
+            Err(Unresolved::Missing(message)) => {
+                self.problem(column, message);
+                None
+            }
+        }
     }
 
     fn parsed<T>(&mut self, column: &str, text: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
@@ -205,10 +234,18 @@ impl<'t> Row<'t> {
         }
     }
 
-    /// The problems of this row; empty means every field parsed.
-    pub(crate) fn finish(self) -> Vec<Problem> {
-        self.problems
+    /// The problems of this row, and whether it is held back for another record's.
+    fn finish(self) -> (Vec<Problem>, bool) {
+        (self.problems, self.blocked)
     }
+}
+
+/// Why a reference did not resolve.
+pub(crate) enum Unresolved {
+    /// No record has the id: a problem of the referring row.
+    Missing(String),
+    /// The record exists but has problems of its own, already reported.
+    Rejected,
 }
 
 /// A table being built from a file: the entities that parsed, the ids of rows that did
@@ -227,15 +264,20 @@ impl<T: Entity> Built<T> {
     }
 
     /// Resolves a reference by id.
-    pub(crate) fn resolve(&self, text: &str) -> Result<Idx<T>, String> {
+    pub(crate) fn resolve(&self, text: &str) -> Result<Idx<T>, Unresolved> {
         let noun = self.noun;
         if let Some(idx) = self.table.lookup(text) {
             Ok(idx)
         } else if self.invalid.contains(text) {
-            Err(format!("{noun} '{text}' の行にエラーがあります (the {noun} '{text}' has errors of its own)"))
+            Err(Unresolved::Rejected)
         } else {
-            Err(format!("{noun} '{text}' が見つかりません (no {noun} with id '{text}')"))
+            Err(Unresolved::Missing(format!("{noun} '{text}' が見つかりません (no {noun} with id '{text}')")))
         }
+    }
+
+    /// Whether some record of this table had problems.
+    pub(crate) fn has_rejects(&self) -> bool {
+        !self.invalid.is_empty()
     }
 
     /// Adds the entity parsed from `row` if the row had no problems; otherwise records
@@ -243,16 +285,21 @@ impl<T: Entity> Built<T> {
     pub(crate) fn add(&mut self, row: Row<'_>, entity: Option<T>, problems: &mut Vec<Problem>) {
         let line = row.line;
         let id = row.id.clone();
-        let row_problems = row.finish();
+        let (row_problems, blocked) = row.finish();
         match entity {
-            Some(entity) if row_problems.is_empty() => self.insert(entity, line, problems, "id"),
+            Some(entity) if row_problems.is_empty() && !blocked => self.insert(entity, line, problems, "id"),
             _ => {
                 problems.extend(row_problems);
                 if let Some(id) = id {
-                    self.invalid.insert(id);
+                    self.reject(id);
                 }
             }
         }
+    }
+
+    /// Remembers that the record with this id did not parse.
+    pub(crate) fn reject(&mut self, id: String) {
+        self.invalid.insert(id);
     }
 
     /// Adds an entity parsed elsewhere, reporting a duplicate id against `field`.

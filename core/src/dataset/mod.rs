@@ -206,3 +206,6 @@ pub struct AreaSummary {
     /// Patients covered by the area's groups.
     pub patients: usize,
 }
+
+#[cfg(test)]
+mod tests;

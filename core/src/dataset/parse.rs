@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::csv_rows::{Built, Columns, CsvTable, Row};
+use super::csv_rows::{Built, Columns, CsvTable, Row, Unresolved};
 use super::problem::{InvalidDataset, Problem};
 use super::toml_groups;
 use super::{DataFiles, Dataset, FILE_NAMES, FORMAT_VERSION};
@@ -175,6 +175,7 @@ fn read_areas(text: &str, problems: &mut Vec<Problem>) -> Built<Area> {
         let area = Idx::<Area>::new(position);
         for neighbour in neighbours {
             match built.resolve(neighbour) {
+                Err(Unresolved::Rejected) => {}
                 Ok(other) if other == area => problems.push(Problem {
                     file: file.to_owned(),
                     line: Some(*line),
@@ -183,7 +184,7 @@ fn read_areas(text: &str, problems: &mut Vec<Problem>) -> Built<Area> {
                     message: "自分自身を隣接エリアにできません (an area cannot neighbour itself)".to_owned(),
                 }),
                 Ok(other) => pairs.push((area, other)),
-                Err(message) => problems.push(Problem {
+                Err(Unresolved::Missing(message)) => problems.push(Problem {
                     file: file.to_owned(),
                     line: Some(*line),
                     record: Some(built.table[area].id.to_string()),
@@ -425,6 +426,11 @@ fn read_patients(
                         "主治医が複数のグループ（{}）に属するため group を指定してください (the primary doctor is in several groups; name one)",
                         ids.join(", ")
                     ));
+                    None
+                }
+                // A group with problems of its own may be the one the doctor is in.
+                None if groups.has_rejects() => {
+                    row.block();
                     None
                 }
                 None => {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::FORMAT_VERSION;
-use super::csv_rows::Built;
+use super::csv_rows::{Built, Unresolved};
 use super::problem::Problem;
 use crate::calendar::{GroupCalendar, HalfDayClosure, SlotTemplates, SlotTime};
 use crate::domain::{Area, CoverageMode, CoveragePolicy, Doctor, Group, Id, Idx};
@@ -142,7 +142,18 @@ pub(crate) fn read_groups(
         if raw.name.get_ref().trim().is_empty() {
             report.at(raw.name.span(), "name", "必須項目が空です (required value is empty)");
         }
-        let area = areas.resolve(raw.area.get_ref()).map_err(|message| report.at(raw.area.span(), "area", message)).ok();
+        let mut blocked = false;
+        let area = match areas.resolve(raw.area.get_ref()) {
+            Ok(area) => Some(area),
+            Err(Unresolved::Rejected) => {
+                blocked = true;
+                None
+            }
+            Err(Unresolved::Missing(message)) => {
+                report.at(raw.area.span(), "area", message);
+                None
+            }
+        };
         let mut modes = Vec::new();
         for mode in &raw.policy {
             match mode.get_ref().parse::<CoverageMode>() {
@@ -161,7 +172,8 @@ pub(crate) fn read_groups(
                     report.at(member.span(), "members", format!("医師 '{}' が重複しています (listed twice)", member.get_ref()));
                 }
                 Ok(doctor) => members.push(doctor),
-                Err(message) => report.at(member.span(), "members", message),
+                Err(Unresolved::Rejected) => blocked = true,
+                Err(Unresolved::Missing(message)) => report.at(member.span(), "members", message),
             }
         }
         if raw.members.is_empty() {
@@ -180,11 +192,12 @@ pub(crate) fn read_groups(
                 slots: slots?,
             })
         })();
-        let before = problems.len();
-        problems.append(&mut report.problems);
         match entity {
-            Some(group) if problems.len() == before => built.insert(group, line, problems, "id"),
-            _ => {}
+            Some(group) if report.problems.is_empty() && !blocked => built.insert(group, line, problems, "id"),
+            _ => {
+                problems.append(&mut report.problems);
+                built.reject(raw.id.into_inner());
+            }
         }
     }
     built

@@ -1,0 +1,252 @@
+//! The data directory format: a tiny valid dataset, and each kind of mistake reported
+//! with its file, line, record and field.
+
+use super::*;
+
+fn valid_files() -> DataFiles {
+    let files = [
+        ("dataset.toml", "format = 1\nname = \"テスト市（架空）\"\n"),
+        (
+            "areas.csv",
+            "id,name,lat,lon,neighbours,backup_list_len\n\
+             naka,中区,34.67,133.96,higashi,3\n\
+             higashi,東区,34.68,134.04,,2\n",
+        ),
+        (
+            "clinics.csv",
+            "id,name,area,code,lat,lon,phone,home_care_support\n\
+             C1,見本クリニック（架空）,naka,3310000017,34.670,133.960,086-200-0001,true\n\
+             C2,仮野医院（架空）,naka,3310000025,34.675,133.955,086-200-0002,\n",
+        ),
+        (
+            "doctors.csv",
+            "id,name,clinic,employment,phone,mobile,specialties,capabilities,participation\n\
+             D1,見本 一郎,C1,開設者,086-200-0001,090-0000-0001,内科,看取り;緩和ケア,1\n\
+             D2,仮野 二郎,C2,owner,086-200-0002,,内科;小児科,医療的ケア児,0.5\n\
+             D3,試田 三子,C1,勤務医,086-200-0001,,内科,,\n",
+        ),
+        (
+            "groups.toml",
+            "[[group]]\nid = \"G1\"\nname = \"中区第1グループ\"\narea = \"naka\"\n\
+             policy = [\"輪番制\", \"absence_cover\"]\nmembers = [\"D1\", \"D2\", \"D3\"]\n\
+             [group.calendar]\nhalf_day_closures = [\"木\"]\nclosed_dates = [2026-12-28]\n\
+             [group.slots]\nsaturday_afternoon = \"13:00-18:00\"\nhalf_day_afternoon = \"off\"\n",
+        ),
+        (
+            "hospitals.csv",
+            "id,name,area,functions,beds,phone_24h,lat,lon,accepts,backup_support,quota\n\
+             H1,中区みほん総合病院（架空）,naka,急性期;地域包括ケア,350,086-300-0001,34.66,133.97,心不全;肺炎,true,\n\
+             H2,東区れい病院（架空）,higashi,療養,80,086-300-0002,34.69,134.03,,false,40\n",
+        ),
+        ("nurse_stations.csv", "id,name,area,phone_24h,lat,lon\nNS1,みほん訪問看護（架空）,naka,086-400-0001,34.67,133.95\n"),
+        (
+            "specialists.csv",
+            "id,name,institution,specialty,modes,areas,lat,lon,phone,capacity\n\
+             S1,例田 皮子,れい皮膚科（架空）,皮膚科,往診;助言,naka;higashi,34.67,133.97,086-500-0001,5\n",
+        ),
+        (
+            "patients.csv",
+            "id,name,birth_date,primary_doctor,lat,lon,group,conditions,devices,acp,key_person,key_person_phone,discharge_hospital,regular_hospital,met_doctors,nurse_station\n\
+             P1,見本 花子,1938-04-01,D1,34.671,133.962,,心不全;認知症,在宅酸素,自宅での看取りを希望,見本 太郎（長男）,090-1111-0001,H1,,D2,NS1\n\
+             P2,仮野 ゆう,2019-06-15,D2,34.676,133.957,G1,重症心身障害,人工呼吸器;気管切開,,仮野 母子（母）,090-1111-0002,,H1,D1;D3,\n",
+        ),
+        (
+            "consents.csv",
+            "id,patient,kind,date,given_by,document,recipients,withdrawn_on\n\
+             CN1,P1,グループ医診療,2026-10-01,本人,同意書-0001,,\n\
+             CN2,P1,後方支援病院登録,2026-10-01,本人,同意書-0002,H1;H2,\n\
+             CN3,P2,specialist_consult,2026-10-05,母,同意書-0003,S1,2026-11-01\n",
+        ),
+        (
+            "absences.csv",
+            "id,doctor,start,end,reason\nAB1,D1,2026-12-10T13:00,2026-12-12T18:00,学会\n",
+        ),
+        (
+            "requests.csv",
+            "id,doctor,kind,date,slot,weight\nRQ1,D2,回避,2026-12-24,平日夜間,3\nRQ2,D3,希望,2026-12-31,,\n",
+        ),
+    ];
+    files.into_iter().map(|(name, text)| (name.to_owned(), text.to_owned())).collect()
+}
+
+fn with(file: &str, text: &str) -> DataFiles {
+    let mut files = valid_files();
+    files.insert(file.to_owned(), text.to_owned());
+    files
+}
+
+fn replace(file: &str, from: &str, to: &str) -> DataFiles {
+    let mut files = valid_files();
+    let text = files.get_mut(file).expect("file");
+    assert!(text.contains(from), "{file} has no '{from}'");
+    *text = text.replace(from, to);
+    files
+}
+
+fn problems(files: &DataFiles) -> Vec<Problem> {
+    parse(files).expect_err("should be invalid").problems
+}
+
+/// Asserts a single problem at `file:line` on `field` whose message contains `needle`.
+fn assert_one(files: &DataFiles, file: &str, line: usize, field: &str, needle: &str) {
+    let found = problems(files);
+    assert_eq!(found.len(), 1, "expected one problem, got: {found:#?}");
+    let problem = &found[0];
+    assert_eq!((problem.file.as_str(), problem.line, problem.field.as_deref()), (file, Some(line), Some(field)), "{problem}");
+    assert!(problem.message.contains(needle), "'{}' does not mention '{needle}'", problem.message);
+}
+
+#[test]
+fn the_valid_dataset_parses_with_resolved_references() {
+    let dataset = parse(&valid_files()).unwrap();
+    assert_eq!(dataset.name, "テスト市（架空）");
+    let naka = dataset.areas.lookup("naka").unwrap();
+    let higashi = dataset.areas.lookup("higashi").unwrap();
+    // Adjacency is symmetric even though only 中区 lists it.
+    assert_eq!(dataset.areas[higashi].neighbours, [naka]);
+    let p1 = &dataset.patients[dataset.patients.lookup("P1").unwrap()];
+    assert_eq!(dataset.groups[p1.group].id.as_str(), "G1", "a doctor in one group gives the patient's group");
+    let p2 = dataset.patients.lookup("P2").unwrap();
+    assert!(dataset.patients[p2].is_medical_care_child(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()));
+    let group = &dataset.groups[dataset.groups.lookup("G1").unwrap()];
+    assert!(group.policy.rotation() && group.policy.absence_cover());
+    assert_eq!(group.slots.half_day_afternoon, None);
+    assert_eq!(group.slots.saturday_afternoon.unwrap().to_string(), "13:00-18:00");
+    assert_eq!(group.calendar.closed_dates.len(), 1);
+    let d1 = dataset.doctors.lookup("D1").unwrap();
+    assert_eq!(dataset.patients_of_doctor(d1).len(), 1);
+    assert_eq!(dataset.absences_of_doctor(d1).len(), 1);
+    assert_eq!(dataset.consents_of_patient(dataset.patients.lookup("P1").unwrap()).len(), 2);
+
+    let summary = dataset.summary();
+    assert_eq!(summary[0], AreaSummary {
+        area: "naka".into(),
+        name: "中区".into(),
+        groups: 1,
+        doctors: 3,
+        hospitals: 1,
+        backup_support_hospitals: 1,
+        nurse_stations: 1,
+        specialists: 1,
+        patients: 2,
+    });
+    assert_eq!((summary[1].hospitals, summary[1].specialists, summary[1].patients), (1, 1, 0));
+}
+
+#[test]
+fn writing_then_reading_gives_the_same_files() {
+    let dataset = parse(&valid_files()).unwrap();
+    let written = write(&dataset);
+    let reread = parse(&written).unwrap();
+    assert_eq!(write(&reread), written);
+    assert_eq!(reread.patients.len(), 2);
+    assert_eq!(reread.requests.len(), 2);
+}
+
+#[test]
+fn unknown_references_name_the_line_and_column() {
+    let files = replace("patients.csv", ",D1,34.671", ",D9,34.671");
+    assert_one(&files, "patients.csv", 2, "primary_doctor", "'D9' が見つかりません");
+}
+
+#[test]
+fn one_mistake_is_reported_once_not_in_every_dependent_row() {
+    // D2 is referenced by the group, two patients and a request: only its own row is reported.
+    let files = replace("doctors.csv", "D2,仮野 二郎,C2,owner", "D2,仮野 二郎,C2,boss");
+    assert_one(&files, "doctors.csv", 3, "employment", "unknown Employment");
+    // A broken group does not make its doctors' patients "in no group".
+    let files = replace("groups.toml", "\"D3\"]", "\"D3\", \"D7\"]");
+    assert_one(&files, "groups.toml", 6, "members", "'D7' が見つかりません");
+}
+
+#[test]
+fn duplicate_ids_point_to_the_first() {
+    let files = replace("clinics.csv", "C2,仮野医院", "C1,仮野医院");
+    let found = problems(&files);
+    assert!(found.iter().any(|p| p.line == Some(3) && p.message.contains("重複") && p.message.contains("line 2")), "{found:#?}");
+}
+
+#[test]
+fn values_are_checked_into_types() {
+    assert_one(&replace("areas.csv", "34.67,133.96", "133.96,34.67"), "areas.csv", 2, "lat", "緯度");
+    assert_one(&replace("clinics.csv", "3310000017", "3310000018"), "clinics.csv", 2, "code", "check digit");
+    assert_one(&replace("doctors.csv", "内科;小児科,医療的ケア児,0.5", "内科,,1.5"), "doctors.csv", 3, "participation", "(0, 1]");
+    assert_one(&replace("nurse_stations.csv", "086-400-0001", "86-1"), "nurse_stations.csv", 2, "phone_24h", "電話番号");
+    assert_one(&replace("requests.csv", "平日夜間,3", "深夜,3"), "requests.csv", 2, "slot", "当番枠の種類");
+    assert_one(&replace("absences.csv", "2026-12-12T18:00", "2026-12-09T18:00"), "absences.csv", 2, "end", "after start");
+    assert_one(&replace("absences.csv", "2026-12-12T18:00", "12/12 18時"), "absences.csv", 2, "end", "YYYY-MM-DDTHH:MM");
+}
+
+#[test]
+fn backup_support_needs_200_beds() {
+    let files = replace("hospitals.csv", "急性期;地域包括ケア,350", "急性期;地域包括ケア,150");
+    assert_one(&files, "hospitals.csv", 2, "backup_support", "200");
+}
+
+#[test]
+fn consent_must_name_its_recipients() {
+    let files = replace("consents.csv", "同意書-0002,H1;H2,", "同意書-0002,,");
+    assert_one(&files, "consents.csv", 3, "recipients", "1つ以上");
+    let wrong_kind = replace("consents.csv", "同意書-0003,S1,", "同意書-0003,H1,");
+    assert_one(&wrong_kind, "consents.csv", 4, "recipients", "協力医 'H1' が見つかりません");
+}
+
+#[test]
+fn a_patient_group_must_hold_the_primary_doctor() {
+    let files = with(
+        "groups.toml",
+        &valid_files()["groups.toml"].replace("[\"D1\", \"D2\", \"D3\"]", "[\"D2\", \"D3\"]"),
+    );
+    let found = problems(&files);
+    assert!(found.iter().any(|p| p.file == "patients.csv" && p.line == Some(2) && p.message.contains("どのグループにも属していません")), "{found:#?}");
+}
+
+#[test]
+fn headers_are_checked() {
+    let missing = replace("nurse_stations.csv", "id,name,area,phone_24h,lat,lon", "id,name,area,lat,lon");
+    let found = problems(&missing);
+    assert!(found.iter().any(|p| p.field.as_deref() == Some("phone_24h") && p.message.contains("missing column")), "{found:#?}");
+    let typo = replace("nurse_stations.csv", "id,name,area,phone_24h,lat,lon", "id,name,area,phone24h,lat,lon");
+    assert!(problems(&typo).iter().any(|p| p.field.as_deref() == Some("phone24h") && p.message.contains("unknown column")));
+}
+
+#[test]
+fn groups_toml_problems_have_lines() {
+    let files = replace("groups.toml", "\"D3\"]", "\"D3\", \"D7\"]");
+    assert_one(&files, "groups.toml", 6, "members", "'D7' が見つかりません");
+    let syntax = replace("groups.toml", "area = \"naka\"", "area = naka");
+    let found = problems(&syntax);
+    assert_eq!((found[0].file.as_str(), found[0].line), ("groups.toml", Some(4)), "{found:#?}");
+    let typo = replace("groups.toml", "half_day_closures", "halfday_closures");
+    assert!(problems(&typo)[0].message.contains("halfday_closures"));
+    let slot = replace("groups.toml", "\"13:00-18:00\"", "\"13時から\"");
+    assert_one(&slot, "groups.toml", 11, "slots.saturday_afternoon", "HH:MM-HH:MM");
+}
+
+#[test]
+fn every_problem_is_reported_not_just_the_first() {
+    let mut files = replace("patients.csv", ",D1,34.671", ",D9,34.671");
+    files.insert("areas.csv".into(), files["areas.csv"].replace("133.96,higashi", "999,higashi"));
+    files.insert("patients.csv.bak".into(), String::new());
+    files.insert("patient.csv".into(), String::new());
+    let found = problems(&files);
+    let files_named: Vec<&str> = found.iter().map(|p| p.file.as_str()).collect();
+    assert!(files_named.contains(&"areas.csv") && files_named.contains(&"patients.csv"), "{found:#?}");
+    assert!(found.iter().any(|p| p.file == "patient.csv" && p.message.contains("unknown file")));
+}
+
+#[test]
+fn a_missing_dataset_toml_or_wrong_format_is_refused() {
+    let mut files = valid_files();
+    files.remove("dataset.toml");
+    assert!(problems(&files).iter().any(|p| p.file == "dataset.toml" && p.message.contains("missing file")));
+    let future = with("dataset.toml", "format = 2\nname = \"x\"\n");
+    assert_one(&future, "dataset.toml", 1, "format", "format 2 is not supported");
+}
+
+#[test]
+fn csv_shape_errors_are_reported_by_line() {
+    let files = replace("requests.csv", "RQ2,D3,希望,2026-12-31,,", "RQ2,D3,希望,2026-12-31");
+    let found = problems(&files);
+    assert!(found.iter().any(|p| p.line == Some(3) && p.message.contains("fields")), "{found:#?}");
+}
