@@ -6,4 +6,5 @@
 pub mod calendar;
 pub mod dataset;
 pub mod domain;
+pub mod generate;
 mod labels;
