@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod dataset;
 pub mod domain;
+pub mod generate;
 mod labels;
 
 #[cfg(test)]

@@ -170,6 +170,13 @@ impl<T> Table<T> {
         (0..self.rows.len()).map(Idx::new)
     }
 
+    /// Makes room for `additional` more entities, so building a large table does not
+    /// rehash its id index over and over.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.rows.reserve(additional);
+        self.by_id.reserve(additional);
+    }
+
     pub(crate) fn get_mut(&mut self, idx: Idx<T>) -> &mut T {
         &mut self.rows[idx.index()]
     }
