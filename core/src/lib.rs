@@ -19,12 +19,8 @@ mod tests {
         let mut vars = variables!();
         let a = vars.add(good_lp::variable().integer().min(0).max(3));
         let b = vars.add(good_lp::variable().binary());
-        let solution = vars
-            .maximise(2 * a + 3 * b)
-            .using(highs)
-            .with(constraint!(a + b <= 3))
-            .solve()
-            .expect("feasible");
+        let solution =
+            vars.maximise(2 * a + 3 * b).using(highs).with(constraint!(a + b <= 3)).solve().expect("feasible");
         assert_eq!((solution.value(a).round(), solution.value(b).round()), (2.0, 1.0));
     }
 }

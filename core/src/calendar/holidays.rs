@@ -50,7 +50,9 @@ pub struct Holiday {
 
 /// The year is outside [`FIRST_YEAR`]..=[`LAST_YEAR`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("year {year} is outside the supported range {FIRST_YEAR}..={LAST_YEAR} (祝日は{FIRST_YEAR}〜{LAST_YEAR}年に対応)")]
+#[error(
+    "year {year} is outside the supported range {FIRST_YEAR}..={LAST_YEAR} (祝日は{FIRST_YEAR}〜{LAST_YEAR}年に対応)"
+)]
 pub struct YearOutOfRange {
     /// The year asked for.
     pub year: i32,
@@ -65,10 +67,8 @@ pub fn holidays_in_year(year: i32) -> Result<Vec<Holiday>, YearOutOfRange> {
     named.sort_by_key(|&(date, _)| date);
     let is_named = |date: NaiveDate| named.iter().any(|&(d, _)| d == date);
 
-    let mut holidays: Vec<Holiday> = named
-        .iter()
-        .map(|&(date, name)| Holiday { date, name, kind: HolidayKind::Named })
-        .collect();
+    let mut holidays: Vec<Holiday> =
+        named.iter().map(|&(date, name)| Holiday { date, name, kind: HolidayKind::Named }).collect();
 
     // 振替休日 (Art. 3-2). The 1973 amendment took effect on 1973-04-12.
     let substitutes_from = ymd(1973, 4, 12);
@@ -98,8 +98,7 @@ pub fn holidays_in_year(year: i32) -> Result<Vec<Holiday>, YearOutOfRange> {
         }
         // Before 2007 the day was excluded when it was a Sunday or already a 振替休日.
         let excluded_before_2007 = between < successive_rule_from
-            && (between.weekday() == Weekday::Sun
-                || holidays.iter().any(|h| h.date == between));
+            && (between.weekday() == Weekday::Sun || holidays.iter().any(|h| h.date == between));
         if !excluded_before_2007 {
             holidays.push(Holiday { date: between, name: CITIZENS_HOLIDAY, kind: HolidayKind::Citizens });
         }
@@ -111,10 +110,7 @@ pub fn holidays_in_year(year: i32) -> Result<Vec<Holiday>, YearOutOfRange> {
 
 /// The holiday on `date`, if it is one. Dates outside the supported years are never holidays.
 pub fn holiday_on(date: NaiveDate) -> Option<Holiday> {
-    holidays_in_year(date.year())
-        .ok()?
-        .into_iter()
-        .find(|h| h.date == date)
+    holidays_in_year(date.year()).ok()?.into_iter().find(|h| h.date == date)
 }
 
 /// The named holidays (国民の祝日) of one year, unsorted.
@@ -231,11 +227,7 @@ mod tests {
     use super::*;
 
     fn names(year: i32) -> Vec<(String, &'static str)> {
-        holidays_in_year(year)
-            .unwrap()
-            .into_iter()
-            .map(|h| (h.date.to_string(), h.name))
-            .collect()
+        holidays_in_year(year).unwrap().into_iter().map(|h| (h.date.to_string(), h.name)).collect()
     }
 
     fn is_holiday(y: i32, m: u32, d: u32) -> Option<&'static str> {

@@ -259,8 +259,10 @@ mod tests {
         let november = expand_slots(month("2026-11"), &GroupCalendar::default(), &SlotTemplates::default());
         let last = november.last().unwrap();
         // 2026-11-30 is a Monday: a weekday night into December.
-        assert_eq!((last.kind, local(last.start), local(last.end)),
-            (SlotKind::WeekdayNight, "2026-11-30 18:00".into(), "2026-12-01 08:30".into()));
+        assert_eq!(
+            (last.kind, local(last.start), local(last.end)),
+            (SlotKind::WeekdayNight, "2026-11-30 18:00".into(), "2026-12-01 08:30".into())
+        );
         assert_eq!(last.end - last.start, chrono::Duration::minutes(14 * 60 + 30));
     }
 
@@ -278,10 +280,8 @@ mod tests {
 
     #[test]
     fn half_day_closures_and_disabled_templates() {
-        let calendar = GroupCalendar {
-            half_day_closures: vec!["木".to_owned().try_into().unwrap()],
-            ..GroupCalendar::default()
-        };
+        let calendar =
+            GroupCalendar { half_day_closures: vec!["木".to_owned().try_into().unwrap()], ..GroupCalendar::default() };
         let templates = SlotTemplates { saturday_afternoon: None, ..SlotTemplates::default() };
         let slots = expand_slots(month("2026-12"), &calendar, &templates);
         let thursday = slots.iter().find(|s| s.kind == SlotKind::HalfDayAfternoon).unwrap();

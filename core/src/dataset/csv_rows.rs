@@ -67,7 +67,11 @@ impl CsvTable {
         }
         for required in columns.required {
             if !positions.contains_key(*required) {
-                problems.push(at(Some(1), Some((*required).to_owned()), "必須の列がありません (missing column)".to_owned()));
+                problems.push(at(
+                    Some(1),
+                    Some((*required).to_owned()),
+                    "必須の列がありません (missing column)".to_owned(),
+                ));
                 header_ok = false;
             }
         }
@@ -85,9 +89,13 @@ impl CsvTable {
                     let line = error.position().map(|p| p.line() as usize);
                     let message = match error.kind() {
                         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-                            format!("列の数が {len} です。見出しは {expected_len} 列です (row has {len} fields, header has {expected_len})")
+                            format!(
+                                "列の数が {len} です。見出しは {expected_len} 列です (row has {len} fields, header has {expected_len})"
+                            )
                         }
-                        csv::ErrorKind::Utf8 { .. } => "UTF-8 ではありません (not UTF-8; save the file as UTF-8)".to_owned(),
+                        csv::ErrorKind::Utf8 { .. } => {
+                            "UTF-8 ではありません (not UTF-8; save the file as UTF-8)".to_owned()
+                        }
                         _ => format!("CSV として読めません (unreadable CSV: {error})"),
                     };
                     problems.push(at(line, None, message));
@@ -190,7 +198,11 @@ impl<'t> Row<'t> {
     }
 
     /// An optional reference; `Err(())` when it does not resolve.
-    pub(crate) fn optional_reference<T: Entity>(&mut self, column: &str, table: &Built<T>) -> Result<Option<Idx<T>>, ()> {
+    pub(crate) fn optional_reference<T: Entity>(
+        &mut self,
+        column: &str,
+        table: &Built<T>,
+    ) -> Result<Option<Idx<T>>, ()> {
         let text = self.text(column);
         if text.is_empty() {
             return Ok(None);
@@ -314,7 +326,9 @@ impl<T: Entity> Built<T> {
                     line: Some(line),
                     record: Some(id.clone()),
                     field: Some(field.to_owned()),
-                    message: format!("ID '{id}' が重複しています ({first}行目と同じ) (duplicate id, first on line {first})"),
+                    message: format!(
+                        "ID '{id}' が重複しています ({first}行目と同じ) (duplicate id, first on line {first})"
+                    ),
                 });
             }
         }

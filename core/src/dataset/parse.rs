@@ -84,7 +84,9 @@ pub fn parse(files: &DataFiles) -> Result<Dataset, InvalidDataset> {
             line: None,
             record: None,
             field: None,
-            message: format!("ファイルがありません (missing file; it names the dataset: format = {FORMAT_VERSION}, name = \"…\")"),
+            message: format!(
+                "ファイルがありません (missing file; it names the dataset: format = {FORMAT_VERSION}, name = \"…\")"
+            ),
         }),
     }
 
@@ -96,9 +98,9 @@ pub fn parse(files: &DataFiles) -> Result<Dataset, InvalidDataset> {
     let hospitals = read_hospitals(text("hospitals.csv"), &areas, &mut problems);
     let stations = read_nurse_stations(text("nurse_stations.csv"), &areas, &mut problems);
     let specialists = read_specialists(text("specialists.csv"), &areas, &mut problems);
-    let patients =
-        read_patients(text("patients.csv"), &doctors, &groups, &hospitals, &stations, &mut problems);
-    let consents = read_consents(text("consents.csv"), &patients, &groups, &doctors, &hospitals, &specialists, &mut problems);
+    let patients = read_patients(text("patients.csv"), &doctors, &groups, &hospitals, &stations, &mut problems);
+    let consents =
+        read_consents(text("consents.csv"), &patients, &groups, &doctors, &hospitals, &specialists, &mut problems);
     let absences = read_absences(text("absences.csv"), &doctors, &mut problems);
     let requests = read_requests(text("requests.csv"), &doctors, &mut problems);
 
@@ -121,7 +123,7 @@ pub fn parse(files: &DataFiles) -> Result<Dataset, InvalidDataset> {
     Ok(dataset.index())
 }
 
-fn rows<'t>(file: &'static str, text: &'t str, columns: &Columns, problems: &mut Vec<Problem>) -> Option<CsvTable> {
+fn rows(file: &'static str, text: &str, columns: &Columns, problems: &mut Vec<Problem>) -> Option<CsvTable> {
     if text.trim().is_empty() {
         return None;
     }
@@ -218,10 +220,10 @@ fn read_clinics(text: &str, areas: &Built<Area>, problems: &mut Vec<Problem>) ->
         let location = location(&mut row);
         let phone = row.required("phone", Phone::parse);
         let home_care_support = row.optional("home_care_support", parse_bool);
-        if let (Some(code), Some(id)) = (code, &id) {
-            if let Some(first) = codes.insert(code, id.to_string()) {
-                row.problem("code", format!("医療機関コード {code} が診療所 '{first}' と重複しています (duplicate code)"));
-            }
+        if let (Some(code), Some(id)) = (code, &id)
+            && let Some(first) = codes.insert(code, id.to_string())
+        {
+            row.problem("code", format!("医療機関コード {code} が診療所 '{first}' と重複しています (duplicate code)"));
         }
         let entity = (|| {
             Some(Clinic {
@@ -296,9 +298,10 @@ fn read_hospitals(text: &str, areas: &Built<Area>, problems: &mut Vec<Problem>) 
         let phone_24h = row.required("phone_24h", Phone::parse);
         let location = location(&mut row);
         let quota = row.optional("quota", |text| parse_int_in(text, 0, 1_000_000));
-        if let (Some(beds), Ok(Some(true))) = (beds, &backup_support) {
-            if beds < Hospital::BACKUP_SUPPORT_MIN_BEDS {
-                row.problem(
+        if let (Some(beds), Ok(Some(true))) = (beds, &backup_support)
+            && beds < Hospital::BACKUP_SUPPORT_MIN_BEDS
+        {
+            row.problem(
                     "backup_support",
                     format!(
                         "在宅療養後方支援病院は{}床以上です（{beds}床） (a home-care backup support hospital has at least {} beds)",
@@ -306,7 +309,6 @@ fn read_hospitals(text: &str, areas: &Built<Area>, problems: &mut Vec<Problem>) 
                         Hospital::BACKUP_SUPPORT_MIN_BEDS
                     ),
                 );
-            }
         }
         let entity = (|| {
             Some(Hospital {
@@ -337,9 +339,8 @@ fn read_nurse_stations(text: &str, areas: &Built<Area>, problems: &mut Vec<Probl
         let area = row.reference("area", areas);
         let phone_24h = row.required("phone_24h", Phone::parse);
         let location = location(&mut row);
-        let entity = (|| {
-            Some(NurseStation { id: id?, name: name?, area: area?, phone_24h: phone_24h?, location: location? })
-        })();
+        let entity =
+            (|| Some(NurseStation { id: id?, name: name?, area: area?, phone_24h: phone_24h?, location: location? }))();
         built.add(row, entity, problems);
     }
     built
@@ -434,10 +435,13 @@ fn read_patients(
                     None
                 }
                 None => {
-                    row.problem("primary_doctor", format!(
-                        "主治医 '{}' はどのグループにも属していません (the primary doctor is in no group)",
-                        doctors.table[doctor].id
-                    ));
+                    row.problem(
+                        "primary_doctor",
+                        format!(
+                            "主治医 '{}' はどのグループにも属していません (the primary doctor is in no group)",
+                            doctors.table[doctor].id
+                        ),
+                    );
                     None
                 }
             },
@@ -457,7 +461,10 @@ fn read_patients(
                 Err(())
             }
             (true, Ok(Some(_))) => {
-                row.problem("key_person", "電話番号だけでキーパーソン名がありません (phone given without a key person)");
+                row.problem(
+                    "key_person",
+                    "電話番号だけでキーパーソン名がありません (phone given without a key person)",
+                );
                 Err(())
             }
             (_, Err(())) => Err(()),
@@ -509,10 +516,10 @@ fn read_consents(
         let given_by = row.required("given_by", parse_text);
         let document = row.required("document", parse_text);
         let withdrawn_on = row.optional("withdrawn_on", parse_date);
-        if let (Some(date), Ok(Some(withdrawn))) = (date, &withdrawn_on) {
-            if *withdrawn < date {
-                row.problem("withdrawn_on", "撤回日が同意日より前です (withdrawn before it was given)");
-            }
+        if let (Some(date), Ok(Some(withdrawn))) = (date, &withdrawn_on)
+            && *withdrawn < date
+        {
+            row.problem("withdrawn_on", "撤回日が同意日より前です (withdrawn before it was given)");
         }
         let scope = match kind {
             Some(ConsentKind::GroupCover) => {
@@ -574,10 +581,10 @@ fn read_absences(text: &str, doctors: &Built<Doctor>, problems: &mut Vec<Problem
         let doctor = row.reference("doctor", doctors);
         let start = row.required("start", parse_instant);
         let end = row.required("end", parse_instant);
-        if let (Some(start), Some(end)) = (start, end) {
-            if end <= start {
-                row.problem("end", "終了が開始より後ではありません (end must be after start)");
-            }
+        if let (Some(start), Some(end)) = (start, end)
+            && end <= start
+        {
+            row.problem("end", "終了が開始より後ではありません (end must be after start)");
         }
         let reason = row.text("reason").to_owned();
         let entity = (|| Some(Absence { id: id?, doctor: doctor?, start: start?, end: end?, reason }))();

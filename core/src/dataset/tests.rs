@@ -38,7 +38,10 @@ fn valid_files() -> DataFiles {
              H1,中区みほん総合病院（架空）,naka,急性期;地域包括ケア,350,086-300-0001,34.66,133.97,心不全;肺炎,true,\n\
              H2,東区れい病院（架空）,higashi,療養,80,086-300-0002,34.69,134.03,,false,40\n",
         ),
-        ("nurse_stations.csv", "id,name,area,phone_24h,lat,lon\nNS1,みほん訪問看護（架空）,naka,086-400-0001,34.67,133.95\n"),
+        (
+            "nurse_stations.csv",
+            "id,name,area,phone_24h,lat,lon\nNS1,みほん訪問看護（架空）,naka,086-400-0001,34.67,133.95\n",
+        ),
         (
             "specialists.csv",
             "id,name,institution,specialty,modes,areas,lat,lon,phone,capacity\n\
@@ -57,10 +60,7 @@ fn valid_files() -> DataFiles {
              CN2,P1,後方支援病院登録,2026-10-01,本人,同意書-0002,H1;H2,\n\
              CN3,P2,specialist_consult,2026-10-05,母,同意書-0003,S1,2026-11-01\n",
         ),
-        (
-            "absences.csv",
-            "id,doctor,start,end,reason\nAB1,D1,2026-12-10T13:00,2026-12-12T18:00,学会\n",
-        ),
+        ("absences.csv", "id,doctor,start,end,reason\nAB1,D1,2026-12-10T13:00,2026-12-12T18:00,学会\n"),
         (
             "requests.csv",
             "id,doctor,kind,date,slot,weight\nRQ1,D2,回避,2026-12-24,平日夜間,3\nRQ2,D3,希望,2026-12-31,,\n",
@@ -92,7 +92,11 @@ fn assert_one(files: &DataFiles, file: &str, line: usize, field: &str, needle: &
     let found = problems(files);
     assert_eq!(found.len(), 1, "expected one problem, got: {found:#?}");
     let problem = &found[0];
-    assert_eq!((problem.file.as_str(), problem.line, problem.field.as_deref()), (file, Some(line), Some(field)), "{problem}");
+    assert_eq!(
+        (problem.file.as_str(), problem.line, problem.field.as_deref()),
+        (file, Some(line), Some(field)),
+        "{problem}"
+    );
     assert!(problem.message.contains(needle), "'{}' does not mention '{needle}'", problem.message);
 }
 
@@ -119,17 +123,20 @@ fn the_valid_dataset_parses_with_resolved_references() {
     assert_eq!(dataset.consents_of_patient(dataset.patients.lookup("P1").unwrap()).len(), 2);
 
     let summary = dataset.summary();
-    assert_eq!(summary[0], AreaSummary {
-        area: "naka".into(),
-        name: "中区".into(),
-        groups: 1,
-        doctors: 3,
-        hospitals: 1,
-        backup_support_hospitals: 1,
-        nurse_stations: 1,
-        specialists: 1,
-        patients: 2,
-    });
+    assert_eq!(
+        summary[0],
+        AreaSummary {
+            area: "naka".into(),
+            name: "中区".into(),
+            groups: 1,
+            doctors: 3,
+            hospitals: 1,
+            backup_support_hospitals: 1,
+            nurse_stations: 1,
+            specialists: 1,
+            patients: 2,
+        }
+    );
     assert_eq!((summary[1].hospitals, summary[1].specialists, summary[1].patients), (1, 1, 0));
 }
 
@@ -163,18 +170,45 @@ fn one_mistake_is_reported_once_not_in_every_dependent_row() {
 fn duplicate_ids_point_to_the_first() {
     let files = replace("clinics.csv", "C2,仮野医院", "C1,仮野医院");
     let found = problems(&files);
-    assert!(found.iter().any(|p| p.line == Some(3) && p.message.contains("重複") && p.message.contains("line 2")), "{found:#?}");
+    assert!(
+        found.iter().any(|p| p.line == Some(3) && p.message.contains("重複") && p.message.contains("line 2")),
+        "{found:#?}"
+    );
 }
 
 #[test]
 fn values_are_checked_into_types() {
     assert_one(&replace("areas.csv", "34.67,133.96", "133.96,34.67"), "areas.csv", 2, "lat", "緯度");
     assert_one(&replace("clinics.csv", "3310000017", "3310000018"), "clinics.csv", 2, "code", "check digit");
-    assert_one(&replace("doctors.csv", "内科;小児科,医療的ケア児,0.5", "内科,,1.5"), "doctors.csv", 3, "participation", "(0, 1]");
-    assert_one(&replace("nurse_stations.csv", "086-400-0001", "86-1"), "nurse_stations.csv", 2, "phone_24h", "電話番号");
+    assert_one(
+        &replace("doctors.csv", "内科;小児科,医療的ケア児,0.5", "内科,,1.5"),
+        "doctors.csv",
+        3,
+        "participation",
+        "(0, 1]",
+    );
+    assert_one(
+        &replace("nurse_stations.csv", "086-400-0001", "86-1"),
+        "nurse_stations.csv",
+        2,
+        "phone_24h",
+        "電話番号",
+    );
     assert_one(&replace("requests.csv", "平日夜間,3", "深夜,3"), "requests.csv", 2, "slot", "当番枠の種類");
-    assert_one(&replace("absences.csv", "2026-12-12T18:00", "2026-12-09T18:00"), "absences.csv", 2, "end", "after start");
-    assert_one(&replace("absences.csv", "2026-12-12T18:00", "12/12 18時"), "absences.csv", 2, "end", "YYYY-MM-DDTHH:MM");
+    assert_one(
+        &replace("absences.csv", "2026-12-12T18:00", "2026-12-09T18:00"),
+        "absences.csv",
+        2,
+        "end",
+        "after start",
+    );
+    assert_one(
+        &replace("absences.csv", "2026-12-12T18:00", "12/12 18時"),
+        "absences.csv",
+        2,
+        "end",
+        "YYYY-MM-DDTHH:MM",
+    );
 }
 
 #[test]
@@ -193,21 +227,29 @@ fn consent_must_name_its_recipients() {
 
 #[test]
 fn a_patient_group_must_hold_the_primary_doctor() {
-    let files = with(
-        "groups.toml",
-        &valid_files()["groups.toml"].replace("[\"D1\", \"D2\", \"D3\"]", "[\"D2\", \"D3\"]"),
-    );
+    let files =
+        with("groups.toml", &valid_files()["groups.toml"].replace("[\"D1\", \"D2\", \"D3\"]", "[\"D2\", \"D3\"]"));
     let found = problems(&files);
-    assert!(found.iter().any(|p| p.file == "patients.csv" && p.line == Some(2) && p.message.contains("どのグループにも属していません")), "{found:#?}");
+    assert!(
+        found.iter().any(|p| p.file == "patients.csv"
+            && p.line == Some(2)
+            && p.message.contains("どのグループにも属していません")),
+        "{found:#?}"
+    );
 }
 
 #[test]
 fn headers_are_checked() {
     let missing = replace("nurse_stations.csv", "id,name,area,phone_24h,lat,lon", "id,name,area,lat,lon");
     let found = problems(&missing);
-    assert!(found.iter().any(|p| p.field.as_deref() == Some("phone_24h") && p.message.contains("missing column")), "{found:#?}");
+    assert!(
+        found.iter().any(|p| p.field.as_deref() == Some("phone_24h") && p.message.contains("missing column")),
+        "{found:#?}"
+    );
     let typo = replace("nurse_stations.csv", "id,name,area,phone_24h,lat,lon", "id,name,area,phone24h,lat,lon");
-    assert!(problems(&typo).iter().any(|p| p.field.as_deref() == Some("phone24h") && p.message.contains("unknown column")));
+    assert!(
+        problems(&typo).iter().any(|p| p.field.as_deref() == Some("phone24h") && p.message.contains("unknown column"))
+    );
 }
 
 #[test]

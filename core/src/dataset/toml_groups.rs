@@ -163,13 +163,21 @@ pub(crate) fn read_groups(
         }
         let policy = CoveragePolicy::new(&modes);
         if policy.is_none() && raw.policy.is_empty() {
-            report.at(raw.id.span(), "policy", "カバー方式がありません (policy needs 輪番制 and/or 主治医・副主治医制)");
+            report.at(
+                raw.id.span(),
+                "policy",
+                "カバー方式がありません (policy needs 輪番制 and/or 主治医・副主治医制)",
+            );
         }
         let mut members: Vec<Idx<Doctor>> = Vec::new();
         for member in &raw.members {
             match doctors.resolve(member.get_ref()) {
                 Ok(doctor) if members.contains(&doctor) => {
-                    report.at(member.span(), "members", format!("医師 '{}' が重複しています (listed twice)", member.get_ref()));
+                    report.at(
+                        member.span(),
+                        "members",
+                        format!("医師 '{}' が重複しています (listed twice)", member.get_ref()),
+                    );
                 }
                 Ok(doctor) => members.push(doctor),
                 Err(Unresolved::Rejected) => blocked = true,
@@ -256,7 +264,11 @@ fn read_slots(raw: RawSlots, report: &mut GroupProblems<'_>) -> Option<SlotTempl
                 }
             },
             _ => {
-                report.at(value.span(), &format!("slots.{key}"), "\"HH:MM-HH:MM\" か \"off\" で指定してください (use \"18:00-08:30\" or \"off\")");
+                report.at(
+                    value.span(),
+                    &format!("slots.{key}"),
+                    "\"HH:MM-HH:MM\" か \"off\" で指定してください (use \"18:00-08:30\" or \"off\")",
+                );
                 ok = false;
                 None
             }

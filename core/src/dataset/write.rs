@@ -30,142 +30,182 @@ pub fn write_table(dataset: &Dataset, name: &str, out: impl io::Write) -> io::Re
     match name {
         "dataset.toml" => write_text(out, &meta_toml(d)),
         "groups.toml" => write_text(out, &groups_toml(d)),
-        "areas.csv" => csv_table(out, &AREAS, d.areas.iter().map(|area| {
-            vec![
-                area.id.to_string(),
-                area.name.clone(),
-                coordinate(area.location.lat()),
-                coordinate(area.location.lon()),
-                ids(&d.areas, &area.neighbours),
-                area.backup_list_len.to_string(),
-            ]
-        })),
-        "clinics.csv" => csv_table(out, &CLINICS, d.clinics.iter().map(|clinic| {
-            let [lat, lon] = latlon(clinic.location);
-            vec![
-                clinic.id.to_string(),
-                clinic.name.clone(),
-                d.areas[clinic.area].id.to_string(),
-                clinic.code.to_string(),
-                lat,
-                lon,
-                clinic.phone.to_string(),
-                clinic.home_care_support.to_string(),
-            ]
-        })),
-        "doctors.csv" => csv_table(out, &DOCTORS, d.doctors.iter().map(|doctor| {
-            vec![
-                doctor.id.to_string(),
-                doctor.name.clone(),
-                d.clinics[doctor.clinic].id.to_string(),
-                doctor.employment.label().to_owned(),
-                doctor.phone.to_string(),
-                doctor.mobile.as_ref().map(ToString::to_string).unwrap_or_default(),
-                join(doctor.specialties.iter()),
-                join(doctor.capabilities.iter().map(|c| c.label())),
-                doctor.participation.to_string(),
-            ]
-        })),
-        "hospitals.csv" => csv_table(out, &HOSPITALS, d.hospitals.iter().map(|hospital| {
-            let [lat, lon] = latlon(hospital.location);
-            vec![
-                hospital.id.to_string(),
-                hospital.name.clone(),
-                d.areas[hospital.area].id.to_string(),
-                join(hospital.functions.iter().map(|f| f.label())),
-                hospital.beds.to_string(),
-                hospital.phone_24h.to_string(),
-                lat,
-                lon,
-                join(hospital.accepts.iter()),
-                hospital.backup_support.to_string(),
-                hospital.quota.map(|q| q.to_string()).unwrap_or_default(),
-            ]
-        })),
-        "nurse_stations.csv" => csv_table(out, &NURSE_STATIONS, d.nurse_stations.iter().map(|station| {
-            let [lat, lon] = latlon(station.location);
-            vec![
-                station.id.to_string(),
-                station.name.clone(),
-                d.areas[station.area].id.to_string(),
-                station.phone_24h.to_string(),
-                lat,
-                lon,
-            ]
-        })),
-        "specialists.csv" => csv_table(out, &SPECIALISTS, d.specialists.iter().map(|specialist| {
-            let [lat, lon] = latlon(specialist.location);
-            vec![
-                specialist.id.to_string(),
-                specialist.name.clone(),
-                specialist.institution.clone(),
-                specialist.specialty.clone(),
-                join(specialist.modes.iter().map(|m| m.label())),
-                ids(&d.areas, &specialist.areas),
-                lat,
-                lon,
-                specialist.phone.to_string(),
-                specialist.capacity.map(|c| c.to_string()).unwrap_or_default(),
-            ]
-        })),
-        "patients.csv" => csv_table(out, &PATIENTS, d.patients.iter().map(|patient| {
-            let [lat, lon] = latlon(patient.home);
-            let hospital = |idx: Option<Idx<_>>| idx.map(|idx| d.hospitals[idx].id.to_string()).unwrap_or_default();
-            vec![
-                patient.id.to_string(),
-                patient.name.clone(),
-                patient.birth_date.to_string(),
-                d.doctors[patient.primary_doctor].id.to_string(),
-                lat,
-                lon,
-                d.groups[patient.group].id.to_string(),
-                join(patient.conditions.iter()),
-                join(patient.devices.iter().map(|device| device.label())),
-                patient.acp.clone(),
-                patient.key_person.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
-                patient.key_person.as_ref().map(|k| k.phone.to_string()).unwrap_or_default(),
-                hospital(patient.discharge_hospital),
-                hospital(patient.regular_hospital),
-                ids(&d.doctors, &patient.met_doctors),
-                patient.nurse_station.map(|s| d.nurse_stations[s].id.to_string()).unwrap_or_default(),
-            ]
-        })),
-        "consents.csv" => csv_table(out, &CONSENTS, d.consents.iter().map(|consent| {
-            let recipients = match &consent.scope {
-                ConsentScope::GroupCover { doctors } => ids(&d.doctors, doctors),
-                ConsentScope::BackupHospital { hospitals } => ids(&d.hospitals, hospitals),
-                ConsentScope::SpecialistConsult { specialists } => ids(&d.specialists, specialists),
-            };
-            vec![
-                consent.id.to_string(),
-                d.patients[consent.patient].id.to_string(),
-                consent.kind().label().to_owned(),
-                consent.date.to_string(),
-                consent.given_by.clone(),
-                consent.document.clone(),
-                recipients,
-                consent.withdrawn_on.map(|date| date.to_string()).unwrap_or_default(),
-            ]
-        })),
-        "absences.csv" => csv_table(out, &ABSENCES, d.absences.iter().map(|absence| {
-            vec![
-                absence.id.to_string(),
-                d.doctors[absence.doctor].id.to_string(),
-                local_time(absence.start),
-                local_time(absence.end),
-                absence.reason.clone(),
-            ]
-        })),
-        "requests.csv" => csv_table(out, &REQUESTS, d.requests.iter().map(|request| {
-            vec![
-                request.id.to_string(),
-                d.doctors[request.doctor].id.to_string(),
-                request.kind.label().to_owned(),
-                request.date.to_string(),
-                request.slot.map(|slot| slot.label().to_owned()).unwrap_or_default(),
-                request.weight.to_string(),
-            ]
-        })),
+        "areas.csv" => csv_table(
+            out,
+            &AREAS,
+            d.areas.iter().map(|area| {
+                vec![
+                    area.id.to_string(),
+                    area.name.clone(),
+                    coordinate(area.location.lat()),
+                    coordinate(area.location.lon()),
+                    ids(&d.areas, &area.neighbours),
+                    area.backup_list_len.to_string(),
+                ]
+            }),
+        ),
+        "clinics.csv" => csv_table(
+            out,
+            &CLINICS,
+            d.clinics.iter().map(|clinic| {
+                let [lat, lon] = latlon(clinic.location);
+                vec![
+                    clinic.id.to_string(),
+                    clinic.name.clone(),
+                    d.areas[clinic.area].id.to_string(),
+                    clinic.code.to_string(),
+                    lat,
+                    lon,
+                    clinic.phone.to_string(),
+                    clinic.home_care_support.to_string(),
+                ]
+            }),
+        ),
+        "doctors.csv" => csv_table(
+            out,
+            &DOCTORS,
+            d.doctors.iter().map(|doctor| {
+                vec![
+                    doctor.id.to_string(),
+                    doctor.name.clone(),
+                    d.clinics[doctor.clinic].id.to_string(),
+                    doctor.employment.label().to_owned(),
+                    doctor.phone.to_string(),
+                    doctor.mobile.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    join(doctor.specialties.iter()),
+                    join(doctor.capabilities.iter().map(|c| c.label())),
+                    doctor.participation.to_string(),
+                ]
+            }),
+        ),
+        "hospitals.csv" => csv_table(
+            out,
+            &HOSPITALS,
+            d.hospitals.iter().map(|hospital| {
+                let [lat, lon] = latlon(hospital.location);
+                vec![
+                    hospital.id.to_string(),
+                    hospital.name.clone(),
+                    d.areas[hospital.area].id.to_string(),
+                    join(hospital.functions.iter().map(|f| f.label())),
+                    hospital.beds.to_string(),
+                    hospital.phone_24h.to_string(),
+                    lat,
+                    lon,
+                    join(hospital.accepts.iter()),
+                    hospital.backup_support.to_string(),
+                    hospital.quota.map(|q| q.to_string()).unwrap_or_default(),
+                ]
+            }),
+        ),
+        "nurse_stations.csv" => csv_table(
+            out,
+            &NURSE_STATIONS,
+            d.nurse_stations.iter().map(|station| {
+                let [lat, lon] = latlon(station.location);
+                vec![
+                    station.id.to_string(),
+                    station.name.clone(),
+                    d.areas[station.area].id.to_string(),
+                    station.phone_24h.to_string(),
+                    lat,
+                    lon,
+                ]
+            }),
+        ),
+        "specialists.csv" => csv_table(
+            out,
+            &SPECIALISTS,
+            d.specialists.iter().map(|specialist| {
+                let [lat, lon] = latlon(specialist.location);
+                vec![
+                    specialist.id.to_string(),
+                    specialist.name.clone(),
+                    specialist.institution.clone(),
+                    specialist.specialty.clone(),
+                    join(specialist.modes.iter().map(|m| m.label())),
+                    ids(&d.areas, &specialist.areas),
+                    lat,
+                    lon,
+                    specialist.phone.to_string(),
+                    specialist.capacity.map(|c| c.to_string()).unwrap_or_default(),
+                ]
+            }),
+        ),
+        "patients.csv" => csv_table(
+            out,
+            &PATIENTS,
+            d.patients.iter().map(|patient| {
+                let [lat, lon] = latlon(patient.home);
+                let hospital = |idx: Option<Idx<_>>| idx.map(|idx| d.hospitals[idx].id.to_string()).unwrap_or_default();
+                vec![
+                    patient.id.to_string(),
+                    patient.name.clone(),
+                    patient.birth_date.to_string(),
+                    d.doctors[patient.primary_doctor].id.to_string(),
+                    lat,
+                    lon,
+                    d.groups[patient.group].id.to_string(),
+                    join(patient.conditions.iter()),
+                    join(patient.devices.iter().map(|device| device.label())),
+                    patient.acp.clone(),
+                    patient.key_person.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
+                    patient.key_person.as_ref().map(|k| k.phone.to_string()).unwrap_or_default(),
+                    hospital(patient.discharge_hospital),
+                    hospital(patient.regular_hospital),
+                    ids(&d.doctors, &patient.met_doctors),
+                    patient.nurse_station.map(|s| d.nurse_stations[s].id.to_string()).unwrap_or_default(),
+                ]
+            }),
+        ),
+        "consents.csv" => csv_table(
+            out,
+            &CONSENTS,
+            d.consents.iter().map(|consent| {
+                let recipients = match &consent.scope {
+                    ConsentScope::GroupCover { doctors } => ids(&d.doctors, doctors),
+                    ConsentScope::BackupHospital { hospitals } => ids(&d.hospitals, hospitals),
+                    ConsentScope::SpecialistConsult { specialists } => ids(&d.specialists, specialists),
+                };
+                vec![
+                    consent.id.to_string(),
+                    d.patients[consent.patient].id.to_string(),
+                    consent.kind().label().to_owned(),
+                    consent.date.to_string(),
+                    consent.given_by.clone(),
+                    consent.document.clone(),
+                    recipients,
+                    consent.withdrawn_on.map(|date| date.to_string()).unwrap_or_default(),
+                ]
+            }),
+        ),
+        "absences.csv" => csv_table(
+            out,
+            &ABSENCES,
+            d.absences.iter().map(|absence| {
+                vec![
+                    absence.id.to_string(),
+                    d.doctors[absence.doctor].id.to_string(),
+                    local_time(absence.start),
+                    local_time(absence.end),
+                    absence.reason.clone(),
+                ]
+            }),
+        ),
+        "requests.csv" => csv_table(
+            out,
+            &REQUESTS,
+            d.requests.iter().map(|request| {
+                vec![
+                    request.id.to_string(),
+                    d.doctors[request.doctor].id.to_string(),
+                    request.kind.label().to_owned(),
+                    request.date.to_string(),
+                    request.slot.map(|slot| slot.label().to_owned()).unwrap_or_default(),
+                    request.weight.to_string(),
+                ]
+            }),
+        ),
         other => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unknown data file '{other}'"))),
     }
 }
@@ -239,12 +279,17 @@ fn groups_toml(dataset: &Dataset) -> String {
         let _ = writeln!(text, "name = {}", quoted(&group.name));
         let _ = writeln!(text, "area = {}", quoted(dataset.areas[group.area].id.as_str()));
         let _ = writeln!(text, "policy = {}", quoted_list(group.policy.modes().iter().map(|m| m.label())));
-        let _ = writeln!(text, "members = {}", quoted_list(group.members.iter().map(|&m| dataset.doctors[m].id.as_str())));
+        let _ =
+            writeln!(text, "members = {}", quoted_list(group.members.iter().map(|&m| dataset.doctors[m].id.as_str())));
         let calendar = &group.calendar;
         let _ = writeln!(text, "\n[group.calendar]");
         let _ = writeln!(text, "year_end = {}", calendar.year_end);
         let _ = writeln!(text, "obon = {}", calendar.obon);
-        let _ = writeln!(text, "half_day_closures = {}", quoted_list(calendar.half_day_closures.iter().map(|&c| String::from(c))));
+        let _ = writeln!(
+            text,
+            "half_day_closures = {}",
+            quoted_list(calendar.half_day_closures.iter().map(|&c| String::from(c)))
+        );
         let _ = writeln!(text, "closed_dates = {}", quoted_list(calendar.closed_dates.iter().map(|d| d.to_string())));
         let _ = writeln!(text, "\n[group.slots]");
         for kind in SlotKind::ALL {

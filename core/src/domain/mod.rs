@@ -6,8 +6,8 @@
 
 mod contact;
 mod facilities;
-mod ids;
 mod geo;
+mod ids;
 mod organisation;
 mod patient;
 mod people;

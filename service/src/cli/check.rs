@@ -18,15 +18,16 @@ pub(crate) fn run(dir: &Path, format: Format) -> anyhow::Result<String> {
                 "name": dataset.name,
                 "valid": true,
                 "areas": dataset.summary(),
-                "totals": totals(&dataset.summary()),
+                "totals": totals(&dataset),
             });
             serde_json::to_string_pretty(&summary)? + "\n"
         }
     })
 }
 
-fn totals(rows: &[AreaSummary]) -> AreaSummary {
-    rows.iter().fold(
+/// Totals over the areas; a specialist serving two areas is counted once.
+fn totals(dataset: &Dataset) -> AreaSummary {
+    let mut sum = dataset.summary().iter().fold(
         AreaSummary { area: "total".to_owned(), name: "合計".to_owned(), ..AreaSummary::default() },
         |mut sum, row| {
             sum.groups += row.groups;
@@ -38,7 +39,9 @@ fn totals(rows: &[AreaSummary]) -> AreaSummary {
             sum.patients += row.patients;
             sum
         },
-    )
+    );
+    sum.specialists = dataset.specialists.len();
+    sum
 }
 
 /// The per-area summary as an aligned table.
@@ -46,7 +49,7 @@ pub(crate) fn summary_table(dataset: &Dataset) -> String {
     let summary = dataset.summary();
     let heading = ["エリア", "ID", "グループ", "医師", "病院", "うち後方支援", "訪問看護", "協力医", "患者"];
     let mut rows = vec![heading.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()];
-    for row in summary.iter().chain(std::iter::once(&totals(&summary))) {
+    for row in summary.iter().chain(std::iter::once(&totals(dataset))) {
         rows.push(vec![
             row.name.clone(),
             if row.area == "total" { String::new() } else { row.area.clone() },

@@ -6,8 +6,9 @@ use unicode_width::UnicodeWidthStr;
 /// first are right-aligned when `numeric` says so.
 pub(crate) fn render(rows: &[Vec<String>], numeric: &[bool]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> =
-        (0..columns).map(|c| rows.iter().filter_map(|row| row.get(c)).map(|cell| cell.width()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().filter_map(|row| row.get(c)).map(|cell| cell.width()).max().unwrap_or(0))
+        .collect();
     let mut text = String::new();
     for row in rows {
         let mut line = String::new();
@@ -36,10 +37,7 @@ mod tests {
 
     #[test]
     fn japanese_cells_line_up() {
-        let rows = vec![
-            vec!["エリア".to_owned(), "患者".to_owned()],
-            vec!["中区".to_owned(), "250".to_owned()],
-        ];
+        let rows = vec![vec!["エリア".to_owned(), "患者".to_owned()], vec!["中区".to_owned(), "250".to_owned()]];
         assert_eq!(render(&rows, &[false, true]), "エリア  患者\n中区     250\n");
     }
 }

@@ -1,0 +1,141 @@
+//! The `renkei` command line end to end: the binary on the demo data and on broken copies.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn renkei(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_renkei")).args(args).output().expect("renkei runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("UTF-8")
+}
+
+fn okayama() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/okayama")
+}
+
+/// A copy of the demo data directory, to break.
+fn copy_of_okayama() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(okayama()).expect("fixtures") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+    }
+    dir
+}
+
+#[test]
+fn check_prints_the_demo_city_figures() {
+    let output = renkei(&["check", okayama().to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let row = |name: &str| -> Vec<String> {
+        let line = text.lines().find(|line| line.starts_with(name)).unwrap_or_else(|| panic!("no row {name}:\n{text}"));
+        line.split_whitespace().map(str::to_owned).collect()
+    };
+    // エリア ID グループ 医師 病院 うち後方支援 訪問看護 協力医 患者
+    let naka = row("中区");
+    assert_eq!((naka[2].as_str(), naka[4].as_str(), naka[7].as_str()), ("2", "4", "31"), "{text}");
+    let minami_nishi = row("南区西");
+    assert_eq!((minami_nishi[2].as_str(), minami_nishi[4].as_str(), minami_nishi[7].as_str()), ("2", "3", "10"));
+    let total = row("合計");
+    assert_eq!((total[1].as_str(), total[2].as_str(), total[7].as_str()), ("12", "120", "1500"), "{text}");
+    assert!(text.contains("問題はありません"));
+}
+
+#[test]
+fn check_json_is_machine_readable() {
+    let output = renkei(&["check", okayama().to_str().unwrap(), "--format", "json"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(text.contains("\"valid\": true") && text.contains("\"area\": \"naka\""), "{text}");
+}
+
+#[test]
+fn check_reports_broken_data_line_by_line() {
+    let dir = copy_of_okayama();
+    let patients = dir.path().join("patients.csv");
+    let mut lines: Vec<String> = std::fs::read_to_string(&patients).unwrap().lines().map(str::to_owned).collect();
+    // Line 3: an unknown 主治医. Line 5: latitude and longitude swapped.
+    let mut fields: Vec<String> = lines[2].split(',').map(str::to_owned).collect();
+    fields[3] = "D9999".to_owned();
+    lines[2] = fields.join(",");
+    let mut fields: Vec<String> = lines[4].split(',').map(str::to_owned).collect();
+    fields.swap(4, 5);
+    lines[4] = fields.join(",");
+    std::fs::write(&patients, lines.join("\n") + "\n").unwrap();
+    let hospitals = dir.path().join("hospitals.csv");
+    let text = std::fs::read_to_string(&hospitals).unwrap().replacen(",true,", ",maybe,", 1);
+    std::fs::write(&hospitals, text).unwrap();
+
+    let output = renkei(&["check", dir.path().to_str().unwrap()]);
+    assert!(!output.status.success());
+    let errors = stderr(&output);
+    assert!(errors.contains("エラーが 3 件"), "{errors}");
+    assert!(errors.contains("patients.csv:3 [P000002] primary_doctor: 医師 'D9999' が見つかりません"), "{errors}");
+    assert!(errors.contains("patients.csv:5 [P000004] lat: 緯度"), "{errors}");
+    assert!(errors.contains("hospitals.csv:2 [H001] backup_support: 'maybe'"), "{errors}");
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn check_refuses_a_missing_directory() {
+    let output = renkei(&["check", "/nonexistent/renkei-data"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("がありません"));
+}
+
+#[test]
+fn holidays_prints_the_year() {
+    let output = renkei(&["holidays", "2026"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 18);
+    assert!(text.contains("2026-09-22\t国民の休日\n"));
+    assert!(text.starts_with("2026-01-01\t元日\n"));
+    let out_of_range = renkei(&["holidays", "1900"]);
+    assert!(!out_of_range.status.success());
+    assert!(stderr(&out_of_range).contains("1955..=2099"));
+}
+
+#[test]
+fn generate_writes_a_valid_directory_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("city");
+    let out_str = out.to_str().unwrap();
+    let args = [
+        "generate",
+        out_str,
+        "--seed",
+        "7",
+        "--areas",
+        "2",
+        "--groups-per-area",
+        "2",
+        "--doctors",
+        "30",
+        "--patients",
+        "200",
+    ];
+    let output = renkei(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let check = renkei(&["check", out_str, "--format", "json"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    assert!(stdout(&check).contains("\"patients\": 200"));
+    let first = std::fs::read_to_string(out.join("patients.csv")).unwrap();
+
+    let again = renkei(&args);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("--force"));
+    let forced = renkei(&[&args[..], &["--force"]].concat());
+    assert!(forced.status.success());
+    assert_eq!(std::fs::read_to_string(out.join("patients.csv")).unwrap(), first, "same seed, same files");
+    let too_few = renkei(&["generate", dir.path().join("x").to_str().unwrap(), "--areas", "2", "--doctors", "5"]);
+    assert!(!too_few.status.success());
+    assert!(!dir.path().join("x").exists(), "nothing written on bad input");
+}
