@@ -173,7 +173,7 @@ pub(crate) fn is_year_end(date: NaiveDate) -> bool {
 }
 
 /// Japanese one-character weekday, 月..日.
-pub(crate) fn weekday_ja(weekday: Weekday) -> &'static str {
+pub fn weekday_ja(weekday: Weekday) -> &'static str {
     ["月", "火", "水", "木", "金", "土", "日"][weekday.num_days_from_monday() as usize]
 }
 

@@ -10,7 +10,7 @@ mod month;
 mod slots;
 mod time;
 
-pub use closed_days::{ClosedReason, DayType, GroupCalendar, HalfDayClosure};
+pub use closed_days::{ClosedReason, DayType, GroupCalendar, HalfDayClosure, weekday_ja};
 pub use holidays::{Holiday, HolidayKind, YearOutOfRange, holiday_on, holidays_in_year};
 pub use month::{DateRange, Month, MonthParseError};
 pub use slots::{DutySlot, SlotKind, SlotTemplates, SlotTime, SlotTimeError, expand_slots};

@@ -15,7 +15,8 @@ mod write;
 use std::collections::BTreeMap;
 
 use crate::domain::{
-    Absence, Area, Clinic, Consent, Doctor, Group, Hospital, Idx, NurseStation, Patient, Request, Specialist, Table,
+    Absence, Area, Clinic, Consent, Doctor, Group, Hospital, Idx, LedgerEntry, NurseStation, Patient, Request,
+    Specialist, Table, Unavailability,
 };
 
 pub use parse::parse;
@@ -30,7 +31,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// The files of the format, in the order they are read (each may refer to the ones
 /// before it). `dataset.toml` is required; a missing table is an empty table.
-pub const FILE_NAMES: [&str; 12] = [
+pub const FILE_NAMES: [&str; 14] = [
     "dataset.toml",
     "areas.csv",
     "clinics.csv",
@@ -43,6 +44,8 @@ pub const FILE_NAMES: [&str; 12] = [
     "consents.csv",
     "absences.csv",
     "requests.csv",
+    "unavailability.csv",
+    "ledger.csv",
 ];
 
 /// Every entity of a city's backup system, validated: references resolve, values are
@@ -75,6 +78,10 @@ pub struct Dataset {
     pub absences: Table<Absence>,
     /// Rota requests.
     pub requests: Table<Request>,
+    /// Recurring unavailabilities.
+    pub unavailability: Table<Unavailability>,
+    /// The fairness carry-over ledger.
+    pub ledger: Table<LedgerEntry>,
     index: Indexes,
 }
 
@@ -86,6 +93,8 @@ struct Indexes {
     patients_of_group: Vec<Vec<Idx<Patient>>>,
     consents_of_patient: Vec<Vec<Idx<Consent>>>,
     absences_of_doctor: Vec<Vec<Idx<Absence>>>,
+    unavailability_of_doctor: Vec<Vec<Idx<Unavailability>>>,
+    ledger_of_doctor: Vec<Vec<Idx<LedgerEntry>>>,
 }
 
 impl Dataset {
@@ -97,6 +106,8 @@ impl Dataset {
             patients_of_group: vec![Vec::new(); self.groups.len()],
             consents_of_patient: vec![Vec::new(); self.patients.len()],
             absences_of_doctor: vec![Vec::new(); self.doctors.len()],
+            unavailability_of_doctor: vec![Vec::new(); self.doctors.len()],
+            ledger_of_doctor: vec![Vec::new(); self.doctors.len()],
         };
         for (group_idx, group) in self.groups.enumerate() {
             for member in &group.members {
@@ -112,6 +123,15 @@ impl Dataset {
         }
         for (absence_idx, absence) in self.absences.enumerate() {
             index.absences_of_doctor[absence.doctor.index()].push(absence_idx);
+        }
+        for (idx, entry) in self.unavailability.enumerate() {
+            index.unavailability_of_doctor[entry.doctor.index()].push(idx);
+        }
+        for (idx, entry) in self.ledger.enumerate() {
+            index.ledger_of_doctor[entry.doctor.index()].push(idx);
+        }
+        for entries in &mut index.ledger_of_doctor {
+            entries.sort_by_key(|&idx| self.ledger[idx].month);
         }
         for absences in &mut index.absences_of_doctor {
             absences.sort_by_key(|&idx| (self.absences[idx].start, self.absences[idx].end));
@@ -143,6 +163,22 @@ impl Dataset {
     /// A doctor's absences, by start time.
     pub fn absences_of_doctor(&self, doctor: Idx<Doctor>) -> &[Idx<Absence>] {
         &self.index.absences_of_doctor[doctor.index()]
+    }
+
+    /// A doctor's recurring unavailabilities.
+    pub fn unavailability_of_doctor(&self, doctor: Idx<Doctor>) -> &[Idx<Unavailability>] {
+        &self.index.unavailability_of_doctor[doctor.index()]
+    }
+
+    /// A doctor's fairness balance before `month`: the latest ledger entry of an
+    /// earlier month, or 0 when there is none.
+    pub fn ledger_balance_before(&self, doctor: Idx<Doctor>, month: crate::calendar::Month) -> f64 {
+        self.index.ledger_of_doctor[doctor.index()]
+            .iter()
+            .map(|&idx| &self.ledger[idx])
+            .take_while(|entry| entry.month < month)
+            .last()
+            .map_or(0.0, |entry| entry.balance)
     }
 
     /// The area a doctor works in (their clinic's).

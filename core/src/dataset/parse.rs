@@ -11,8 +11,8 @@ use super::{DataFiles, Dataset, FILE_NAMES, FORMAT_VERSION};
 use crate::calendar::{self, SlotKind};
 use crate::domain::{
     Absence, Area, Capability, Clinic, Consent, ConsentKind, ConsentScope, ConsultMode, Device, Doctor, Employment,
-    Group, Hospital, HospitalFunction, Idx, KeyPerson, LatLon, MedicalInstitutionCode, NurseStation, Patient, Phone,
-    Request, RequestKind, Specialist,
+    Group, Hospital, HospitalFunction, Idx, KeyPerson, LatLon, LedgerEntry, MedicalInstitutionCode, NurseStation,
+    Patient, Phone, Request, RequestKind, Specialist, Unavailability,
 };
 
 pub(crate) const AREAS: Columns =
@@ -53,6 +53,9 @@ pub(crate) const CONSENTS: Columns = Columns {
     optional: &["recipients", "withdrawn_on"],
 };
 pub(crate) const ABSENCES: Columns = Columns { required: &["id", "doctor", "start", "end"], optional: &["reason"] };
+pub(crate) const UNAVAILABILITY: Columns =
+    Columns { required: &["id", "doctor"], optional: &["weekday", "slot", "note"] };
+pub(crate) const LEDGER: Columns = Columns { required: &["id", "doctor", "month", "balance"], optional: &["note"] };
 pub(crate) const REQUESTS: Columns =
     Columns { required: &["id", "doctor", "kind", "date"], optional: &["slot", "weight"] };
 
@@ -103,6 +106,8 @@ pub fn parse(files: &DataFiles) -> Result<Dataset, InvalidDataset> {
         read_consents(text("consents.csv"), &patients, &groups, &doctors, &hospitals, &specialists, &mut problems);
     let absences = read_absences(text("absences.csv"), &doctors, &mut problems);
     let requests = read_requests(text("requests.csv"), &doctors, &mut problems);
+    let unavailability = read_unavailability(text("unavailability.csv"), &doctors, &mut problems);
+    let ledger = read_ledger(text("ledger.csv"), &doctors, &mut problems);
 
     if !problems.is_empty() {
         let file_order = |file: &str| FILE_NAMES.iter().position(|name| *name == file).unwrap_or(usize::MAX);
@@ -120,6 +125,8 @@ pub fn parse(files: &DataFiles) -> Result<Dataset, InvalidDataset> {
     dataset.consents = consents.table;
     dataset.absences = absences.table;
     dataset.requests = requests.table;
+    dataset.unavailability = unavailability.table;
+    dataset.ledger = ledger.table;
     Ok(dataset.index())
 }
 
@@ -617,6 +624,76 @@ fn read_requests(text: &str, doctors: &Built<Doctor>, problems: &mut Vec<Problem
         built.add(row, entity, problems);
     }
     built
+}
+
+fn read_unavailability(text: &str, doctors: &Built<Doctor>, problems: &mut Vec<Problem>) -> Built<Unavailability> {
+    let file = "unavailability.csv";
+    let mut built = Built::new(file, "勤務不可");
+    let Some(table) = rows(file, text, &UNAVAILABILITY, problems) else { return built };
+    for mut row in table.rows() {
+        let id = row.id();
+        let doctor = row.reference("doctor", doctors);
+        let weekday = row.optional("weekday", parse_weekday);
+        let slot = row.optional("slot", |text| text.parse::<SlotKind>());
+        if row.text("weekday").is_empty() && row.text("slot").is_empty() {
+            row.problem(
+                "weekday",
+                "曜日か当番枠の少なくとも一方を指定してください (give a weekday, a slot kind, or both)",
+            );
+        }
+        let note = row.text("note").to_owned();
+        let entity =
+            (|| Some(Unavailability { id: id?, doctor: doctor?, weekday: weekday.ok()?, slot: slot.ok()?, note }))();
+        built.add(row, entity, problems);
+    }
+    built
+}
+
+fn read_ledger(text: &str, doctors: &Built<Doctor>, problems: &mut Vec<Problem>) -> Built<LedgerEntry> {
+    let file = "ledger.csv";
+    let mut built = Built::new(file, "繰越");
+    let Some(table) = rows(file, text, &LEDGER, problems) else { return built };
+    let mut seen: HashMap<(Idx<Doctor>, calendar::Month), usize> = HashMap::new();
+    for mut row in table.rows() {
+        let id = row.id();
+        let doctor = row.reference("doctor", doctors);
+        let month = row.required("month", |text| text.parse::<calendar::Month>().map_err(|error| error.to_string()));
+        let balance = row.required("balance", |text| {
+            parse_f64(text).and_then(|value| {
+                if value.abs() <= 1000.0 {
+                    Ok(value)
+                } else {
+                    Err(format!("{value} は ±1000 点を超えています (balance beyond ±1000 points)"))
+                }
+            })
+        });
+        if let (Some(doctor), Some(month)) = (doctor, month)
+            && let Some(first) = seen.insert((doctor, month), row.line)
+        {
+            row.problem(
+                "month",
+                format!("同じ医師・月の行が{first}行目にもあります (the same doctor and month is on line {first})"),
+            );
+        }
+        let note = row.text("note").to_owned();
+        let entity = (|| Some(LedgerEntry { id: id?, doctor: doctor?, month: month?, balance: balance?, note }))();
+        built.add(row, entity, problems);
+    }
+    built
+}
+
+fn parse_weekday(text: &str) -> Result<chrono::Weekday, String> {
+    use chrono::Weekday::*;
+    match text {
+        "月" | "月曜" | "mon" | "Mon" => Ok(Mon),
+        "火" | "火曜" | "tue" | "Tue" => Ok(Tue),
+        "水" | "水曜" | "wed" | "Wed" => Ok(Wed),
+        "木" | "木曜" | "thu" | "Thu" => Ok(Thu),
+        "金" | "金曜" | "fri" | "Fri" => Ok(Fri),
+        "土" | "土曜" | "sat" | "Sat" => Ok(Sat),
+        "日" | "日曜" | "sun" | "Sun" => Ok(Sun),
+        _ => Err(format!("'{text}' は曜日ではありません (use 月/火/水/木/金/土/日 or mon..sun)")),
+    }
 }
 
 fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {

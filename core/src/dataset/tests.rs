@@ -30,7 +30,10 @@ fn valid_files() -> DataFiles {
             "[[group]]\nid = \"G1\"\nname = \"中区第1グループ\"\narea = \"naka\"\n\
              policy = [\"輪番制\", \"absence_cover\"]\nmembers = [\"D1\", \"D2\", \"D3\"]\n\
              [group.calendar]\nhalf_day_closures = [\"木\"]\nclosed_dates = [2026-12-28]\n\
-             [group.slots]\nsaturday_afternoon = \"13:00-18:00\"\nhalf_day_afternoon = \"off\"\n",
+             [group.slots]\nsaturday_afternoon = \"13:00-18:00\"\nhalf_day_afternoon = \"off\"\n\
+             [group.rules]\nmax_duties_per_month = 12\nmin_days_between = 2\n\
+             [group.roles]\nsaturday_afternoon = { primary = 1, secondary = 0 }\n\
+             [group.points]\nholiday_night = 2.0\n",
         ),
         (
             "hospitals.csv",
@@ -64,6 +67,11 @@ fn valid_files() -> DataFiles {
         (
             "requests.csv",
             "id,doctor,kind,date,slot,weight\nRQ1,D2,回避,2026-12-24,平日夜間,3\nRQ2,D3,希望,2026-12-31,,\n",
+        ),
+        ("unavailability.csv", "id,doctor,weekday,slot,note\nUA1,D1,水,平日夜間,夜間外来\nUA2,D3,,土曜午後,\n"),
+        (
+            "ledger.csv",
+            "id,doctor,month,balance,note\nLG1,D1,2026-10,1.5,\nLG2,D1,2026-11,2.5,年末年始\nLG3,D2,2026-11,-1,\n",
         ),
     ];
     files.into_iter().map(|(name, text)| (name.to_owned(), text.to_owned())).collect()
@@ -117,8 +125,22 @@ fn the_valid_dataset_parses_with_resolved_references() {
     assert_eq!(group.slots.half_day_afternoon, None);
     assert_eq!(group.slots.saturday_afternoon.unwrap().to_string(), "13:00-18:00");
     assert_eq!(group.calendar.closed_dates.len(), 1);
+    assert_eq!(group.rota.rules.max_duties_per_month, Some(12));
+    assert_eq!(group.rota.rules.min_days_between, 2);
+    assert!(group.rota.rules.no_consecutive_nights, "defaults fill what is not set");
+    assert_eq!(group.rota.roles.saturday_afternoon.secondary, 0);
+    assert_eq!(group.rota.points.holiday_night, 2.0);
+    assert_eq!(group.rota.points.weekday_night, 1.0);
     let d1 = dataset.doctors.lookup("D1").unwrap();
     assert_eq!(dataset.patients_of_doctor(d1).len(), 1);
+    let december: crate::calendar::Month = "2026-12".parse().unwrap();
+    assert_eq!(dataset.ledger_balance_before(d1, december), 2.5, "the latest earlier month");
+    assert_eq!(dataset.ledger_balance_before(d1, "2026-11".parse().unwrap()), 1.5);
+    assert_eq!(dataset.ledger_balance_before(d1, "2026-10".parse().unwrap()), 0.0);
+    let unavailable = &dataset.unavailability[dataset.unavailability_of_doctor(d1)[0]];
+    let wednesday = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+    assert!(unavailable.rules_out(wednesday, crate::calendar::SlotKind::WeekdayNight));
+    assert!(!unavailable.rules_out(wednesday + chrono::Duration::days(1), crate::calendar::SlotKind::WeekdayNight));
     assert_eq!(dataset.absences_of_doctor(d1).len(), 1);
     assert_eq!(dataset.consents_of_patient(dataset.patients.lookup("P1").unwrap()).len(), 2);
 
@@ -284,6 +306,55 @@ fn a_missing_dataset_toml_or_wrong_format_is_refused() {
     assert!(problems(&files).iter().any(|p| p.file == "dataset.toml" && p.message.contains("missing file")));
     let future = with("dataset.toml", "format = 2\nname = \"x\"\n");
     assert_one(&future, "dataset.toml", 1, "format", "format 2 is not supported");
+}
+
+#[test]
+fn rota_settings_and_standing_data_are_checked() {
+    assert_one(
+        &replace("groups.toml", "min_days_between = 2", "min_days_between = 0"),
+        "groups.toml",
+        13,
+        "rules.min_days_between",
+        "1..=14",
+    );
+    let typo = replace("groups.toml", "max_duties_per_month", "max_duty_per_month");
+    assert!(problems(&typo)[0].message.contains("max_duty_per_month"), "{:#?}", problems(&typo));
+    assert_one(
+        &replace("groups.toml", "{ primary = 1, secondary = 0 }", "{ primary = 0, secondary = 1 }"),
+        "groups.toml",
+        16,
+        "roles.saturday_afternoon",
+        "primary must be 1..=5",
+    );
+    assert_one(
+        &replace("groups.toml", "holiday_night = 2.0", "holiday_night = -1.0"),
+        "groups.toml",
+        18,
+        "points",
+        "0..=100",
+    );
+    assert_one(
+        &replace("unavailability.csv", "UA2,D3,,土曜午後", "UA2,D3,,"),
+        "unavailability.csv",
+        3,
+        "weekday",
+        "give a weekday, a slot kind, or both",
+    );
+    assert_one(
+        &replace("unavailability.csv", "UA1,D1,水", "UA1,D1,水曜日"),
+        "unavailability.csv",
+        2,
+        "weekday",
+        "曜日ではありません",
+    );
+    assert_one(&replace("ledger.csv", "LG2,D1,2026-11", "LG2,D1,2026-10"), "ledger.csv", 3, "month", "line 2");
+    assert_one(
+        &replace("ledger.csv", "LG3,D2,2026-11,-1", "LG3,D2,2026-11,minus one"),
+        "ledger.csv",
+        4,
+        "balance",
+        "not a number",
+    );
 }
 
 #[test]

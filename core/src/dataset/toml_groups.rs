@@ -7,8 +7,11 @@ use toml::Spanned;
 use super::FORMAT_VERSION;
 use super::csv_rows::{Built, Unresolved};
 use super::problem::Problem;
+use crate::calendar::SlotKind;
 use crate::calendar::{GroupCalendar, HalfDayClosure, SlotTemplates, SlotTime};
-use crate::domain::{Area, CoverageMode, CoveragePolicy, Doctor, Group, Id, Idx};
+use crate::domain::{
+    Area, CoverageMode, CoveragePolicy, Doctor, Group, Id, Idx, PointsTable, Role, RoleTable, RotaRules, RotaSettings,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,6 +68,12 @@ struct RawGroup {
     calendar: RawCalendar,
     #[serde(default)]
     slots: RawSlots,
+    #[serde(default)]
+    rules: Option<Spanned<RotaRules>>,
+    #[serde(default)]
+    roles: Option<Spanned<RoleTable>>,
+    #[serde(default)]
+    points: Option<Spanned<PointsTable>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -189,6 +198,7 @@ pub(crate) fn read_groups(
         }
         let calendar = read_calendar(raw.calendar, &mut report);
         let slots = read_slots(raw.slots, &mut report);
+        let rota = read_rota(raw.rules, raw.roles, raw.points, &mut report);
         let entity = (|| {
             Some(Group {
                 id: id?,
@@ -198,6 +208,7 @@ pub(crate) fn read_groups(
                 members,
                 calendar: calendar?,
                 slots: slots?,
+                rota: rota?,
             })
         })();
         match entity {
@@ -282,6 +293,41 @@ fn read_slots(raw: RawSlots, report: &mut GroupProblems<'_>) -> Option<SlotTempl
         holiday_night: slot(raw.holiday_night, "holiday_night", defaults.holiday_night),
     };
     ok.then_some(templates)
+}
+
+fn read_rota(
+    rules: Option<Spanned<RotaRules>>,
+    roles: Option<Spanned<RoleTable>>,
+    points: Option<Spanned<PointsTable>>,
+    report: &mut GroupProblems<'_>,
+) -> Option<RotaSettings> {
+    let before = report.problems.len();
+    let rules = rules.map_or_else(RotaRules::default, |rules| {
+        if !(1..=14).contains(&rules.get_ref().min_days_between) {
+            report.at(rules.span(), "rules.min_days_between", "1〜14 で指定してください (must be 1..=14)");
+        }
+        rules.into_inner()
+    });
+    let roles = roles.map_or_else(RoleTable::default, |roles| {
+        for kind in SlotKind::ALL {
+            let counts = roles.get_ref().get(*kind);
+            if counts.get(Role::Primary) == 0 || counts.primary > 5 || counts.secondary > 5 {
+                report.at(
+                    roles.span(),
+                    &format!("roles.{}", kind.code()),
+                    "当番は1〜5人、副当番は0〜5人です (primary must be 1..=5 and secondary 0..=5)",
+                );
+            }
+        }
+        roles.into_inner()
+    });
+    let points = points.map_or_else(PointsTable::default, |points| {
+        if let Err(message) = points.get_ref().check() {
+            report.at(points.span(), "points", message);
+        }
+        points.into_inner()
+    });
+    (report.problems.len() == before).then_some(RotaSettings { rules, roles, points })
 }
 
 /// A TOML syntax or shape error, at its line.

@@ -5,7 +5,8 @@ use std::io;
 
 use super::csv_rows::{Columns, LIST_SEPARATOR};
 use super::parse::{
-    ABSENCES, AREAS, CLINICS, CONSENTS, DOCTORS, HOSPITALS, NURSE_STATIONS, PATIENTS, REQUESTS, SPECIALISTS,
+    ABSENCES, AREAS, CLINICS, CONSENTS, DOCTORS, HOSPITALS, LEDGER, NURSE_STATIONS, PATIENTS, REQUESTS, SPECIALISTS,
+    UNAVAILABILITY,
 };
 use super::{DataFiles, Dataset, FILE_NAMES, FORMAT_VERSION};
 use crate::calendar::{Instant, SlotKind, SlotTemplates, to_jst};
@@ -206,6 +207,32 @@ pub fn write_table(dataset: &Dataset, name: &str, out: impl io::Write) -> io::Re
                 ]
             }),
         ),
+        "unavailability.csv" => csv_table(
+            out,
+            &UNAVAILABILITY,
+            d.unavailability.iter().map(|entry| {
+                vec![
+                    entry.id.to_string(),
+                    d.doctors[entry.doctor].id.to_string(),
+                    entry.weekday.map(|weekday| crate::calendar::weekday_ja(weekday).to_owned()).unwrap_or_default(),
+                    entry.slot.map(|slot| slot.label().to_owned()).unwrap_or_default(),
+                    entry.note.clone(),
+                ]
+            }),
+        ),
+        "ledger.csv" => csv_table(
+            out,
+            &LEDGER,
+            d.ledger.iter().map(|entry| {
+                vec![
+                    entry.id.to_string(),
+                    d.doctors[entry.doctor].id.to_string(),
+                    entry.month.to_string(),
+                    entry.balance.to_string(),
+                    entry.note.clone(),
+                ]
+            }),
+        ),
         other => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unknown data file '{other}'"))),
     }
 }
@@ -295,6 +322,43 @@ fn groups_toml(dataset: &Dataset) -> String {
         for kind in SlotKind::ALL {
             let value = slot_value(&group.slots, *kind);
             let _ = writeln!(text, "{} = {}", kind.code(), quoted(&value));
+        }
+        let rules = &group.rota.rules;
+        let _ = writeln!(text, "\n[group.rules]");
+        if let Some(max) = rules.max_duties_per_month {
+            let _ = writeln!(text, "max_duties_per_month = {max}");
+        }
+        if let Some(max) = rules.max_holiday_duties_per_month {
+            let _ = writeln!(text, "max_holiday_duties_per_month = {max}");
+        }
+        let _ = writeln!(text, "no_consecutive_nights = {}", rules.no_consecutive_nights);
+        let _ = writeln!(text, "min_days_between = {}", rules.min_days_between);
+        let _ = writeln!(text, "sixteen_km = {}", rules.sixteen_km);
+        let _ = writeln!(text, "medical_care_child = {}", rules.medical_care_child);
+        let _ = writeln!(text, "\n[group.roles]");
+        for kind in SlotKind::ALL {
+            let counts = group.rota.roles.get(*kind);
+            let _ = writeln!(
+                text,
+                "{} = {{ primary = {}, secondary = {} }}",
+                kind.code(),
+                counts.primary,
+                counts.secondary
+            );
+        }
+        let points = &group.rota.points;
+        let _ = writeln!(text, "\n[group.points]");
+        for (key, value) in [
+            ("weekday_night", points.weekday_night),
+            ("saturday_afternoon", points.saturday_afternoon),
+            ("half_day_afternoon", points.half_day_afternoon),
+            ("holiday_day", points.holiday_day),
+            ("holiday_night", points.holiday_night),
+            ("year_end_multiplier", points.year_end_multiplier),
+            ("secondary_multiplier", points.secondary_multiplier),
+            ("absence_cover_per_day", points.absence_cover_per_day),
+        ] {
+            let _ = writeln!(text, "{key} = {value:?}");
         }
     }
     text

@@ -12,6 +12,7 @@ mod organisation;
 mod patient;
 mod people;
 mod records;
+mod rules;
 
 pub use contact::{MedicalInstitutionCode, Phone};
 pub use facilities::{ConsultMode, Hospital, HospitalFunction, NurseStation, Specialist};
@@ -20,7 +21,8 @@ pub use ids::{Entity, Id, Idx, Table};
 pub use organisation::{Area, CoverageMode, CoveragePolicy, Group};
 pub use patient::{Device, KeyPerson, Patient};
 pub use people::{Capability, Clinic, Doctor, Employment};
-pub use records::{Absence, Consent, ConsentKind, ConsentScope, Request, RequestKind};
+pub use records::{Absence, Consent, ConsentKind, ConsentScope, LedgerEntry, Request, RequestKind, Unavailability};
+pub use rules::{PointsTable, Role, RoleCounts, RoleTable, RotaRules, RotaSettings};
 
 /// Implements [`Entity`] for structs with an `id: Id` field.
 macro_rules! entities {
@@ -33,4 +35,18 @@ macro_rules! entities {
     };
 }
 
-entities!(Area, Group, Clinic, Doctor, Hospital, NurseStation, Specialist, Patient, Consent, Absence, Request);
+entities!(
+    Area,
+    Group,
+    Clinic,
+    Doctor,
+    Hospital,
+    NurseStation,
+    Specialist,
+    Patient,
+    Consent,
+    Absence,
+    Request,
+    Unavailability,
+    LedgerEntry
+);

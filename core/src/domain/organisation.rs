@@ -3,6 +3,7 @@
 use super::geo::LatLon;
 use super::ids::{Id, Idx};
 use super::people::Doctor;
+use super::rules::RotaSettings;
 use crate::calendar::{GroupCalendar, SlotTemplates};
 
 /// エリア: an area, usually one of a city's 福祉区, with its own backup system.
@@ -92,4 +93,6 @@ pub struct Group {
     pub calendar: GroupCalendar,
     /// The duty slots the group staffs, and their times.
     pub slots: SlotTemplates,
+    /// Rota rules, roles per slot and fairness points.
+    pub rota: RotaSettings,
 }

@@ -128,3 +128,43 @@ pub struct Request {
     /// Weight, 1–10.
     pub weight: u8,
 }
+
+/// A recurring unavailability: a doctor never takes duties on a weekday, of a slot
+/// kind, or of a slot kind on a weekday (e.g. no 平日夜間 on Wednesdays).
+#[derive(Debug, Clone)]
+pub struct Unavailability {
+    /// Id.
+    pub id: Id,
+    /// The doctor.
+    pub doctor: Idx<Doctor>,
+    /// The weekday of the slot's date, if limited to one.
+    pub weekday: Option<chrono::Weekday>,
+    /// The slot kind, if limited to one.
+    pub slot: Option<SlotKind>,
+    /// Why, e.g. 外来担当.
+    pub note: String,
+}
+
+impl Unavailability {
+    /// Whether it rules out a slot of `kind` on `date`.
+    pub fn rules_out(&self, date: NaiveDate, kind: SlotKind) -> bool {
+        use chrono::Datelike;
+        self.weekday.is_none_or(|weekday| date.weekday() == weekday) && self.slot.is_none_or(|slot| slot == kind)
+    }
+}
+
+/// The fairness carry-over ledger: a doctor's balance of duty points above (positive)
+/// or below (negative) their fair share, after a month. The next rota aims to even it out.
+#[derive(Debug, Clone)]
+pub struct LedgerEntry {
+    /// Id.
+    pub id: Id,
+    /// The doctor.
+    pub doctor: Idx<Doctor>,
+    /// The month the balance stands after.
+    pub month: crate::calendar::Month,
+    /// Points above (positive) or below (negative) the fair share, accumulated.
+    pub balance: f64,
+    /// Free note.
+    pub note: String,
+}

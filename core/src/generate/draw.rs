@@ -14,6 +14,7 @@ pub(super) enum Phase {
     Groups = 3,
     Patients = 4,
     Schedule = 5,
+    Standing = 6,
 }
 
 /// A deterministic source of draws.

@@ -25,6 +25,7 @@ mod patients;
 mod people;
 mod places;
 mod schedule;
+mod standing;
 #[cfg(test)]
 mod tests;
 
@@ -97,6 +98,9 @@ pub fn generate(config: &GeneratorConfig) -> Dataset {
     let mut schedule_draw = Draw::new(seed, Phase::Schedule);
     schedule::add_absences(&mut builder, &mut schedule_draw);
     schedule::add_requests(&mut builder, &mut schedule_draw);
+    let mut standing_draw = Draw::new(seed, Phase::Standing);
+    standing::add_unavailability(&mut builder, &mut standing_draw);
+    standing::add_ledger(&mut builder, &mut standing_draw);
     builder.dataset.index()
 }
 

@@ -6,7 +6,7 @@ use super::Builder;
 use super::draw::{Draw, institution_code, numbered};
 use super::names::{self, DOCTOR_SPECIALTIES};
 use crate::calendar::{GroupCalendar, HalfDayClosure, SlotTemplates, SlotTime};
-use crate::domain::{Capability, Clinic, CoverageMode, CoveragePolicy, Doctor, Employment, Group, Idx};
+use crate::domain::{Capability, Clinic, CoverageMode, CoveragePolicy, Doctor, Employment, Group, Idx, RotaSettings};
 
 /// Adds each area's clinics and doctors: mostly one doctor per clinic, some clinics with
 /// an owner and an employed doctor.
@@ -156,6 +156,7 @@ pub(super) fn add_groups(builder: &mut Builder<'_>, draw: &mut Draw) {
         }
         for (number, mut members) in members.into_iter().enumerate() {
             members.sort_unstable();
+            let rota = rota_settings(number, members.len());
             let group = Group {
                 id: numbered(&format!("G-{}-", spec.id.to_uppercase()), number + 1, 1),
                 name: format!("{}第{}グループ", spec.name, number + 1),
@@ -164,6 +165,7 @@ pub(super) fn add_groups(builder: &mut Builder<'_>, draw: &mut Draw) {
                 calendar: draw_calendar(draw, first_month.map(|month| month.first_day())),
                 slots: draw_slots(draw),
                 members,
+                rota,
             };
             let idx = builder.dataset.groups.insert(group).expect("fresh id");
             for &member in &builder.dataset.groups[idx].members {
@@ -172,6 +174,23 @@ pub(super) fn add_groups(builder: &mut Builder<'_>, draw: &mut Draw) {
             builder.areas[position].groups.push(idx);
         }
     }
+}
+
+/// Rota rules without random draws (so the rest of the data does not depend on them):
+/// the second group of an area caps duties generously for its size, and large groups
+/// keep a free date between duties.
+fn rota_settings(number: usize, n_members: usize) -> RotaSettings {
+    let mut settings = RotaSettings::default();
+    let n = n_members.max(1);
+    if number % 2 == 1 {
+        // About 47 slots a month with two roles each; about 22 on weekends and holidays.
+        settings.rules.max_duties_per_month = Some(u32::try_from(94_usize.div_ceil(n) + 4).unwrap_or(u32::MAX));
+        settings.rules.max_holiday_duties_per_month = Some(u32::try_from(44_usize.div_ceil(n) + 3).unwrap_or(u32::MAX));
+    }
+    if n >= 12 {
+        settings.rules.min_days_between = 2;
+    }
+    settings
 }
 
 /// Every other group runs a rotation (輪番制), so at least half do; the rest mix.
