@@ -24,3 +24,4 @@ mod tests {
         assert_eq!((solution.value(a).round(), solution.value(b).round()), (2.0, 1.0));
     }
 }
+pub mod rota;

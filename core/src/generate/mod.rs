@@ -95,6 +95,7 @@ pub fn generate(config: &GeneratorConfig) -> Dataset {
     people::add_clinics_and_doctors(&mut builder, &mut Draw::new(seed, Phase::People));
     people::add_groups(&mut builder, &mut Draw::new(seed, Phase::Groups));
     patients::add_patients(&mut builder, &mut Draw::new(seed, Phase::Patients));
+    people::ensure_child_capable_members(&mut builder);
     let mut schedule_draw = Draw::new(seed, Phase::Schedule);
     schedule::add_absences(&mut builder, &mut schedule_draw);
     schedule::add_requests(&mut builder, &mut schedule_draw);

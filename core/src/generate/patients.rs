@@ -115,7 +115,7 @@ pub(super) fn add_patients(builder: &mut Builder<'_>, draw: &mut Draw) {
             let home = if draw.chance(0.01) {
                 draw.point_near(clinic_location, 16.3, 19.7)
             } else {
-                draw.point_near(clinic_location, 0.0, 8.0)
+                draw.point_near(clinic_location, 0.0, 6.0)
             };
             let patient = Patient {
                 id: numbered("P", builder.dataset.patients.len() + 1, patient_width),

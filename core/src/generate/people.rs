@@ -235,3 +235,38 @@ fn draw_slots(draw: &mut Draw) -> SlotTemplates {
     }
     slots
 }
+
+/// A group that cares for 医療的ケア児 needs a capable doctor on duty at every slot, so
+/// at least a third of its members (and four, or all if fewer) are capable: those with
+/// the most child patients first, then in id order. No draws, so the rest of the data
+/// stays as it was.
+pub(super) fn ensure_child_capable_members(builder: &mut Builder<'_>) {
+    let dataset = &mut builder.dataset;
+    let reference = builder.reference_date;
+    for group in dataset.groups.indices() {
+        let children: Vec<Idx<Doctor>> = dataset
+            .patients
+            .iter()
+            .filter(|p| p.group == group && p.is_medical_care_child(reference))
+            .map(|p| p.primary_doctor)
+            .collect();
+        if children.is_empty() {
+            continue;
+        }
+        let members = dataset.groups[group].members.clone();
+        let needed = members.len().min((members.len().div_ceil(3)).max(4));
+        let mut ranked = members.clone();
+        ranked.sort_by_key(|d| (std::cmp::Reverse(children.iter().filter(|c| *c == d).count()), *d));
+        let mut capable = members.iter().filter(|&&d| dataset.doctors[d].can(Capability::MedicalCareChild)).count();
+        for doctor in ranked {
+            if capable >= needed {
+                break;
+            }
+            let doctor = dataset.doctors.get_mut(doctor);
+            if !doctor.can(Capability::MedicalCareChild) {
+                doctor.capabilities.insert(0, Capability::MedicalCareChild);
+                capable += 1;
+            }
+        }
+    }
+}
