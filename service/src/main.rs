@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cli::Format;
+use cli::{Format, Outcome};
 
 /// renkei (連携): on-call rotas, backup hospitals and cover lookups for home-care groups.
 #[derive(Debug, Parser)]
@@ -36,21 +36,25 @@ enum Command {
     },
     /// Write a synthetic data directory, deterministic from a seed (合成データ生成).
     Generate(cli::generate::GenerateArgs),
+    /// On-call rotas: solve, validate, repair, export (輪番表).
+    #[command(subcommand)]
+    Rota(cli::rota::RotaCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Check { dir, format } => cli::check::run(dir, *format),
-        Command::Holidays { year } => cli::holidays::run(*year),
-        Command::Generate(args) => cli::generate::run(args),
+        Command::Check { dir, format } => cli::check::run(dir, *format).map(Outcome::ok),
+        Command::Holidays { year } => cli::holidays::run(*year).map(Outcome::ok),
+        Command::Generate(args) => cli::generate::run(args).map(Outcome::ok),
+        Command::Rota(command) => cli::rota::run(command),
     };
     match result {
-        Ok(output) => {
+        Ok(outcome) => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (e.g. `| head`) is not an error worth reporting.
-            let _ = stdout.write_all(output.as_bytes());
-            ExitCode::SUCCESS
+            let _ = stdout.write_all(outcome.text.as_bytes());
+            ExitCode::from(outcome.code)
         }
         Err(error) => {
             eprintln!("エラー: {error:#}");

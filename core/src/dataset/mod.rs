@@ -140,6 +140,37 @@ impl Dataset {
         self
     }
 
+    /// Adds an absence (e.g. a doctor who falls ill mid-month), keeping the indexes
+    /// current. Refuses an unknown doctor, a taken or invalid id, or an end not after
+    /// the start.
+    pub fn add_absence(
+        &mut self,
+        id: &str,
+        doctor_id: &str,
+        start: crate::calendar::Instant,
+        end: crate::calendar::Instant,
+        reason: &str,
+    ) -> Result<Idx<Absence>, String> {
+        let id = crate::domain::Id::parse(id)?;
+        let doctor = self
+            .doctors
+            .lookup(doctor_id)
+            .ok_or_else(|| format!("医師 '{doctor_id}' が見つかりません (no doctor with id '{doctor_id}')"))?;
+        if end <= start {
+            return Err("終了が開始より後ではありません (end must be after start)".to_owned());
+        }
+        let absence = Absence { id, doctor, start, end, reason: reason.to_owned() };
+        let idx = self
+            .absences
+            .insert(absence)
+            .map_err(|taken| format!("不在ID '{}' は使われています (absence id taken)", taken.id))?;
+        let absences = &mut self.index.absences_of_doctor[doctor.index()];
+        absences.push(idx);
+        let table = &self.absences;
+        absences.sort_by_key(|&a| (table[a].start, table[a].end));
+        Ok(idx)
+    }
+
     /// The groups a doctor belongs to.
     pub fn groups_of_doctor(&self, doctor: Idx<Doctor>) -> &[Idx<Group>] {
         &self.index.groups_of_doctor[doctor.index()]

@@ -311,11 +311,11 @@ fn a_missing_dataset_toml_or_wrong_format_is_refused() {
 #[test]
 fn rota_settings_and_standing_data_are_checked() {
     assert_one(
-        &replace("groups.toml", "min_days_between = 2", "min_days_between = 0"),
+        &replace("groups.toml", "min_days_between = 2", "min_days_between = 15"),
         "groups.toml",
         13,
         "rules.min_days_between",
-        "1..=14",
+        "0..=14",
     );
     let typo = replace("groups.toml", "max_duties_per_month", "max_duty_per_month");
     assert!(problems(&typo)[0].message.contains("max_duty_per_month"), "{:#?}", problems(&typo));

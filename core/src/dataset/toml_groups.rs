@@ -303,8 +303,8 @@ fn read_rota(
 ) -> Option<RotaSettings> {
     let before = report.problems.len();
     let rules = rules.map_or_else(RotaRules::default, |rules| {
-        if !(1..=14).contains(&rules.get_ref().min_days_between) {
-            report.at(rules.span(), "rules.min_days_between", "1〜14 で指定してください (must be 1..=14)");
+        if rules.get_ref().min_days_between > 14 {
+            report.at(rules.span(), "rules.min_days_between", "0〜14 で指定してください (must be 0..=14)");
         }
         rules.into_inner()
     });

@@ -15,7 +15,7 @@ pub struct RotaRules {
     /// No night duty on two consecutive dates.
     pub no_consecutive_nights: bool,
     /// Fewest days between the dates of two duties: 1 means at most one duty a date,
-    /// 2 means a free date between duties.
+    /// 2 means a free date between duties, 0 allows two duties on one date (day and night).
     pub min_days_between: u32,
     /// The 16 km rule: every patient of the group has an on-duty doctor whose clinic is
     /// within 16 km of home, at every slot.

@@ -129,6 +129,17 @@ impl ProblemSlot {
         matches!(self.kind, SlotKind::HolidayDay | SlotKind::HolidayNight)
     }
 
+    /// Japanese label, e.g. `12/31(木) 休日夜間 [年末年始]`.
+    pub fn label(&self) -> String {
+        use chrono::Datelike;
+        let day = crate::calendar::weekday_ja(self.date.weekday());
+        let mut label = format!("{}({day}) {}", self.date.format("%-m/%-d"), self.kind.label());
+        if self.day_label != "平日" && self.day_label != "土曜" && self.day_label != "日曜" {
+            label.push_str(&format!(" [{}]", self.day_label));
+        }
+        label
+    }
+
     /// Why `doctor` cannot take the slot, if blocked.
     pub fn blocked_reason(&self, doctor: usize) -> Option<&BlockReason> {
         self.blocked.iter().find(|blocked| blocked.doctor == doctor).map(|blocked| &blocked.reason)
@@ -166,6 +177,23 @@ pub enum BlockReason {
         /// Its note.
         note: String,
     },
+}
+
+impl BlockReason {
+    /// Japanese description, e.g. `不在 (学会, AB00012: 12/29 18:00〜1/3 08:30)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Absence { id, reason, start, end } => {
+                let time = |instant: &Instant| crate::calendar::to_jst(*instant).format("%-m/%-d %H:%M").to_string();
+                let reason = if reason.is_empty() { "理由未記入" } else { reason.as_str() };
+                format!("不在 ({reason}, {id}: {}〜{})", time(start), time(end))
+            }
+            Self::Unavailable { id, note } => {
+                let note = if note.is_empty() { "定期" } else { note.as_str() };
+                format!("勤務不可 ({note}, {id})")
+            }
+        }
+    }
 }
 
 /// Doctors of which at least one must be on duty at every slot of the group, so these

@@ -12,8 +12,8 @@
 
 use serde::Serialize;
 
+use super::assignment::Rota;
 use super::problem::RotaProblem;
-use super::rota::Rota;
 use crate::domain::Role;
 
 /// What the validator found.

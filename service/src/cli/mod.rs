@@ -3,6 +3,7 @@
 pub(crate) mod check;
 pub(crate) mod generate;
 pub(crate) mod holidays;
+pub(crate) mod rota;
 mod text_table;
 
 /// Output format of commands that print results.
@@ -12,4 +13,17 @@ pub(crate) enum Format {
     Table,
     /// JSON for machines.
     Json,
+}
+
+/// What a command prints on stdout, and its exit code.
+pub(crate) struct Outcome {
+    pub(crate) text: String,
+    pub(crate) code: u8,
+}
+
+impl Outcome {
+    /// Success with `text`.
+    pub(crate) fn ok(text: String) -> Self {
+        Self { text, code: 0 }
+    }
 }
