@@ -139,7 +139,7 @@ pub fn build_problem(dataset: &Dataset, spec: &ProblemSpec) -> Result<RotaProble
             });
         }
     }
-    slots.sort_by(|a, b| (a.start, a.group, a.kind).cmp(&(b.start, b.group, b.kind)));
+    slots.sort_by_key(|slot| (slot.start, slot.group, slot.kind));
 
     let requests = requests(dataset, spec, &doctor_of, &doctors, &slots, &mut notes);
     let cover_demands = cover_demands(dataset, spec, &group_indices, &doctor_of);
@@ -369,6 +369,6 @@ fn cover_demands(
             }
         }
     }
-    demands.sort_by(|a, b| (a.start, a.group, a.doctor).cmp(&(b.start, b.group, b.doctor)));
+    demands.sort_by_key(|demand| (demand.start, demand.group, demand.doctor));
     demands
 }
