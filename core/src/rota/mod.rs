@@ -6,6 +6,8 @@
 //! the solver; [`explain`] says why coverage falls short.
 
 mod assignment;
+#[cfg(test)]
+mod brute_force;
 mod build;
 mod error;
 mod explain;
@@ -16,6 +18,8 @@ mod records;
 mod repair;
 mod solve;
 mod targets;
+#[cfg(test)]
+mod testing;
 mod validate;
 
 pub use assignment::{Assignment, CoverAssignment, Rota};

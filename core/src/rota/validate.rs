@@ -12,9 +12,15 @@
 
 use serde::Serialize;
 
-use super::assignment::Rota;
+use super::assignment::{Assignment, CoverAssignment, Rota};
 use super::problem::RotaProblem;
 use crate::domain::Role;
+
+mod coverage;
+mod hard;
+mod objective;
+#[cfg(test)]
+mod tests;
 
 /// What the validator found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -239,8 +245,140 @@ pub struct Tally {
     pub new_balance: f64,
 }
 
-/// Validates `rota` against `problem`.
+/// Validates `rota` against `problem`: every hard rule, the coverage it leaves unmet, and
+/// the soft objective recomputed from scratch.
+///
+/// The problem is trusted (it comes from [`super::build_problem`]); only the rota is
+/// checked. Each rule is checked on its own, so one fault can break several rules (two
+/// duties on one date can be an [`Violation::Overlap`] and a [`Violation::TooClose`]).
+/// Entries with an index outside the problem are reported as [`Violation::BadIndex`]
+/// and otherwise ignored; a repeated entry is reported (as [`Violation::TwiceInSlot`]
+/// or [`Violation::CoveredTwice`]) and otherwise counted once. Every other entry counts
+/// towards coverage and the objective even if it breaks a rule: a violation is a
+/// violation, and a filled role is filled.
 pub fn validate(problem: &RotaProblem, rota: &Rota) -> Report {
-    let _ = (problem, rota);
-    unimplemented!("written in the validator branch")
+    let mut violations = Vec::new();
+    let duties = Duties::new(problem, rota, &mut violations);
+    hard::check_membership(problem, &duties, &mut violations);
+    hard::check_blocked(problem, &duties, &mut violations);
+    hard::check_over_filled(problem, &duties, &mut violations);
+    hard::check_twice_in_slot(&duties, &mut violations);
+    hard::check_overlaps(problem, &duties, &mut violations);
+    hard::check_consecutive_nights(problem, &duties, &mut violations);
+    hard::check_min_days_between(problem, &duties, &mut violations);
+    hard::check_monthly_caps(problem, &duties, &mut violations);
+    hard::check_covers(problem, &duties, &mut violations);
+
+    let mut shortfalls = Vec::new();
+    coverage::unfilled_roles(problem, &duties, &mut shortfalls);
+    coverage::missing_capability(problem, &duties, &mut shortfalls);
+    coverage::missing_nearby_doctor(problem, &duties, &mut shortfalls);
+    coverage::uncovered_absences(problem, &duties, &mut shortfalls);
+
+    let tallies = objective::tallies(problem, &duties);
+    let terms = [
+        objective::fairness_term(problem, &tallies),
+        objective::holiday_term(problem, &tallies),
+        objective::requests_term(problem, &duties),
+        objective::unmet_patients_term(problem, &duties),
+    ];
+    // Folded from +0.0: an empty `sum()` of floats is −0.0, which would print as `-0`.
+    let sum = |penalties: &[Penalty]| penalties.iter().fold(0.0, |sum, penalty| sum + penalty.cost);
+    let (fairness, holiday_fairness, requests, unmet_patients) =
+        (sum(&terms[0]), sum(&terms[1]), sum(&terms[2]), sum(&terms[3]));
+    let objective = ObjectiveBreakdown {
+        fairness,
+        holiday_fairness,
+        requests,
+        unmet_patients,
+        total: fairness + holiday_fairness + requests + unmet_patients,
+    };
+    let penalties = terms.into_iter().flatten().collect();
+    Report { violations, shortfalls, objective, penalties, tallies }
+}
+
+/// The rota's entries with indices inside the problem, arranged the ways the checks
+/// read them.
+struct Duties {
+    /// Assignment entries as given (repeats kept), sorted.
+    entries: Vec<Assignment>,
+    /// Distinct assignments, sorted by (slot, role, doctor).
+    assignments: Vec<Assignment>,
+    /// Cover entries as given (repeats kept), sorted.
+    cover_entries: Vec<CoverAssignment>,
+    /// Distinct covers, sorted by (demand, doctor).
+    covers: Vec<CoverAssignment>,
+    /// Per slot: the distinct doctors on duty in any role, ascending.
+    on_duty: Vec<Vec<usize>>,
+    /// Per slot: how many distinct doctors fill each role, `[primary, secondary]`.
+    filled: Vec<[u32; 2]>,
+    /// Per doctor: the distinct slots they are on duty in, ascending.
+    slots_of: Vec<Vec<usize>>,
+}
+
+impl Duties {
+    /// Sorts the rota's entries out, reporting those with an index outside the problem.
+    fn new(problem: &RotaProblem, rota: &Rota, violations: &mut Vec<Violation>) -> Self {
+        let (n_slots, n_doctors, n_demands) = (problem.slots.len(), problem.doctors.len(), problem.cover_demands.len());
+        let mut entries = Vec::new();
+        for &assignment in &rota.assignments {
+            let Assignment { slot, role, doctor } = assignment;
+            if slot >= n_slots || doctor >= n_doctors {
+                violations.push(Violation::BadIndex {
+                    what: format!(
+                        "assignment (slot {slot}, {}, doctor {doctor}) with {n_slots} slots and {n_doctors} doctors",
+                        role.code()
+                    ),
+                });
+            } else {
+                entries.push(assignment);
+            }
+        }
+        let mut cover_entries = Vec::new();
+        for &cover in &rota.covers {
+            let CoverAssignment { demand, doctor } = cover;
+            if demand >= n_demands || doctor >= n_doctors {
+                violations.push(Violation::BadIndex {
+                    what: format!(
+                        "cover (demand {demand}, doctor {doctor}) with {n_demands} cover demands and {n_doctors} doctors"
+                    ),
+                });
+            } else {
+                cover_entries.push(cover);
+            }
+        }
+        entries.sort_unstable();
+        cover_entries.sort_unstable();
+        let mut assignments = entries.clone();
+        assignments.dedup();
+        let mut covers = cover_entries.clone();
+        covers.dedup();
+
+        let mut on_duty = vec![Vec::new(); n_slots];
+        let mut filled = vec![[0; 2]; n_slots];
+        let mut slots_of = vec![Vec::new(); n_doctors];
+        for &Assignment { slot, role, doctor } in &assignments {
+            on_duty[slot].push(doctor);
+            filled[slot][role_index(role)] += 1;
+            slots_of[doctor].push(slot);
+        }
+        for list in on_duty.iter_mut().chain(slots_of.iter_mut()) {
+            list.sort_unstable();
+            list.dedup();
+        }
+        Self { entries, assignments, cover_entries, covers, on_duty, filled, slots_of }
+    }
+
+    /// Whether `doctor` is on duty in `slot` in any role.
+    fn is_on_duty(&self, slot: usize, doctor: usize) -> bool {
+        self.on_duty[slot].binary_search(&doctor).is_ok()
+    }
+}
+
+/// Position of a role in `[primary, secondary]` pairs.
+fn role_index(role: Role) -> usize {
+    match role {
+        Role::Primary => 0,
+        Role::Secondary => 1,
+    }
 }
