@@ -234,7 +234,7 @@ pub(crate) fn tiny_problem() -> impl Strategy<Value = RotaProblem> {
                     doctor.carry_over = f64::from(carry_over);
                 }
                 shrink_to_tiny(&mut problem);
-                set_targets(&problem.groups, &problem.slots, &problem.cover_demands, &mut problem.doctors);
+                set_targets(&mut problem);
                 problem
             },
         )

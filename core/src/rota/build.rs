@@ -71,7 +71,7 @@ pub fn build_problem(dataset: &Dataset, spec: &ProblemSpec) -> Result<RotaProble
         })
         .collect();
 
-    let mut doctors: Vec<ProblemDoctor> = doctor_list
+    let doctors: Vec<ProblemDoctor> = doctor_list
         .iter()
         .map(|&doctor| {
             let d = &dataset.doctors[doctor];
@@ -89,6 +89,7 @@ pub fn build_problem(dataset: &Dataset, spec: &ProblemSpec) -> Result<RotaProble
                 base_target: 0.0,
                 target: 0.0,
                 holiday_target: 0.0,
+                night_target: 0.0,
                 min_days_between: rules.clone().map(|r| r.min_days_between).max().unwrap_or(1),
                 no_consecutive_nights: rules.clone().any(|r| r.no_consecutive_nights),
             }
@@ -143,10 +144,8 @@ pub fn build_problem(dataset: &Dataset, spec: &ProblemSpec) -> Result<RotaProble
 
     let requests = requests(dataset, spec, &doctor_of, &doctors, &slots, &mut notes);
     let cover_demands = cover_demands(dataset, spec, &group_indices, &doctor_of);
-    targets::set_targets(&groups, &slots, &cover_demands, &mut doctors);
-
     let group_names: Vec<&str> = groups.iter().map(|g| g.id.as_str()).collect();
-    Ok(RotaProblem {
+    let mut problem = RotaProblem {
         format: PROBLEM_FORMAT,
         name: format!("{} {}〜{}", group_names.join("+"), spec.days.first(), spec.days.last()),
         first_date: spec.days.first(),
@@ -159,7 +158,9 @@ pub fn build_problem(dataset: &Dataset, spec: &ProblemSpec) -> Result<RotaProble
         cover_demands,
         weights: ObjectiveWeights::default(),
         notes,
-    })
+    };
+    targets::set_targets(&mut problem);
+    Ok(problem)
 }
 
 /// The group's minimal 16 km cover sets: for each patient, the members whose clinic is
@@ -322,6 +323,7 @@ fn cover_demands(
         }
         for &absent in &group.members {
             let Some(patients) = patients_of.get(&absent) else { continue };
+            let absent_clinic = dataset.clinics[dataset.doctors[absent].clinic].location;
             for &absence_idx in dataset.absences_of_doctor(absent) {
                 let absence = &dataset.absences[absence_idx];
                 if !absence.overlaps(range_start, range_end) {
@@ -345,8 +347,12 @@ fn cover_demands(
                         continue;
                     }
                     let clinic = dataset.clinics[dataset.doctors[member].clinic].location;
-                    let far =
-                        patients.iter().filter(|&&p| !clinic.within_home_visit_limit(dataset.patients[p].home)).count();
+                    // As in the rota, the rule protects the patients within 16 km of their own 主治医.
+                    let far = patients
+                        .iter()
+                        .filter(|&&p| absent_clinic.within_home_visit_limit(dataset.patients[p].home))
+                        .filter(|&&p| !clinic.within_home_visit_limit(dataset.patients[p].home))
+                        .count();
                     if group.rota.rules.sixteen_km && far > 0 {
                         excluded
                             .push(CoverExclusion { doctor, reason: format!("16km を超える患者が {far} 人") });

@@ -9,6 +9,7 @@ mod assignment;
 #[cfg(test)]
 mod brute_force;
 mod build;
+mod components;
 mod error;
 mod explain;
 mod highs;

@@ -78,6 +78,8 @@ pub struct ProblemDoctor {
     pub target: f64,
     /// Fair share of duties on closed days (休日日中・休日夜間).
     pub holiday_target: f64,
+    /// Fair share of night duties (平日夜間・休日夜間, both roles).
+    pub night_target: f64,
     /// The strictest `min_days_between` of the doctor's groups.
     pub min_days_between: u32,
     /// Whether any of the doctor's groups forbids consecutive nights.
@@ -281,6 +283,8 @@ pub struct ObjectiveWeights {
     /// Cost per holiday duty beyond the integer band around the holiday target, by
     /// segment of one duty (first, then each further).
     pub holiday_fairness: [f64; 2],
+    /// Cost per night duty beyond the integer band around the night target, likewise.
+    pub night_fairness: [f64; 2],
     /// Cost per unit of request weight (an unmet want, or each avoided slot taken).
     pub request: f64,
     /// Cost per patient of an absent doctor that the covering doctor has not met.
@@ -294,6 +298,7 @@ impl Default for ObjectiveWeights {
             fairness: [10.0, 30.0, 60.0],
             segment_width: 1.0,
             holiday_fairness: [5.0, 15.0],
+            night_fairness: [5.0, 15.0],
             request: 2.0,
             unmet_patient: 1.0,
         }
@@ -312,8 +317,49 @@ impl ObjectiveWeights {
 
     /// The cost of `excess` holiday duties beyond the band (a whole number ≥ 0).
     pub fn holiday_cost(&self, excess: f64) -> f64 {
-        let first = excess.min(1.0);
-        self.holiday_fairness[0] * first + self.holiday_fairness[1] * (excess - first).max(0.0)
+        count_cost(self.holiday_fairness, excess)
+    }
+
+    /// The cost of `excess` night duties beyond the band (a whole number ≥ 0).
+    pub fn night_cost(&self, excess: f64) -> f64 {
+        count_cost(self.night_fairness, excess)
+    }
+}
+
+fn count_cost(costs: [f64; 2], excess: f64) -> f64 {
+    let first = excess.min(1.0);
+    costs[0] * first + costs[1] * (excess - first).max(0.0)
+}
+
+impl RotaProblem {
+    /// The groups in connected components: groups sharing a doctor are in one
+    /// component. Components share nothing, so each can be solved on its own.
+    pub fn components(&self) -> Vec<Vec<usize>> {
+        fn root(parent: &mut [usize], mut group: usize) -> usize {
+            while parent[group] != group {
+                parent[group] = parent[parent[group]];
+                group = parent[group];
+            }
+            group
+        }
+        let mut parent: Vec<usize> = (0..self.groups.len()).collect();
+        for doctor in &self.doctors {
+            for pair in doctor.groups.windows(2) {
+                let (a, b) = (root(&mut parent, pair[0]), root(&mut parent, pair[1]));
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+        let mut components: Vec<Vec<usize>> = Vec::new();
+        let mut index_of_root: Vec<Option<usize>> = vec![None; self.groups.len()];
+        for group in 0..self.groups.len() {
+            let r = root(&mut parent, group);
+            let index = *index_of_root[r].get_or_insert_with(|| {
+                components.push(Vec::new());
+                components.len() - 1
+            });
+            components[index].push(group);
+        }
+        components
     }
 }
 
@@ -322,7 +368,7 @@ pub fn points_band(target: f64, half_width: f64) -> (f64, f64) {
     (target - half_width, target + half_width)
 }
 
-/// The integer band around a holiday target: `[floor, ceil]`.
+/// The integer band around a count target (holidays, nights): `[floor, ceil]`.
 pub fn holiday_band(target: f64) -> (f64, f64) {
     (target.floor(), target.ceil())
 }

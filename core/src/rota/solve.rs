@@ -321,9 +321,55 @@ impl ModelReader {
 }
 
 /// Solves `problem`: the least coverage shortfall first, then the fairest rota with
-/// that coverage. The same problem gives the same rota when every stage is proven
-/// optimal within the time limit.
+/// that coverage. Independent components (groups sharing no doctor) are solved
+/// separately, in parallel, within the same time limit. The same problem gives the same
+/// rota when every stage is proven optimal within the time limit.
 pub fn solve(problem: &RotaProblem, options: &SolveOptions<'_>) -> Result<Solution, RotaError> {
+    let Some(mut parts) = super::components::split(problem) else {
+        return solve_whole(problem, options);
+    };
+    parts.sort_by_key(|part| std::cmp::Reverse(part.size()));
+    let deadline = Clock::now() + std::time::Duration::from_secs_f64(options.time_limit.max(0.0));
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(parts.len()).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<Solution, RotaError>>>> =
+        parts.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(part) = parts.get(index) else { break };
+                    let remaining = deadline.saturating_duration_since(Clock::now()).as_secs_f64();
+                    let part_options = SolveOptions { time_limit: remaining.max(0.05), ..*options };
+                    let result = solve_whole(&part.problem, &part_options);
+                    *results[index].lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(result);
+                }
+            });
+        }
+    });
+    let mut assignments = Vec::new();
+    let mut covers = Vec::new();
+    let mut stats = Vec::new();
+    let mut status = ProofStatus::Optimal;
+    for (part, result) in parts.iter().zip(results) {
+        let solution = result.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()).expect("every part ran")?;
+        let (part_assignments, part_covers) = part.lift(&solution.rota);
+        assignments.extend(part_assignments);
+        covers.extend(part_covers);
+        stats.extend(solution.stages);
+        if status == ProofStatus::Optimal {
+            status = solution.status;
+        }
+    }
+    let rota = Rota::new(assignments, covers);
+    let report = validate(problem, &rota);
+    let explanations = explain(problem, &rota, &report);
+    Ok(Solution { rota, status, report, explanations, stages: stats })
+}
+
+/// Solves `problem` as one model.
+fn solve_whole(problem: &RotaProblem, options: &SolveOptions<'_>) -> Result<Solution, RotaError> {
     let mut stages = Stages::new(problem, options);
     stages.coverage()?;
     stages.fairness()?;

@@ -68,6 +68,7 @@ pub(crate) fn tiny(n_doctors: usize, slots: &[(i64, SlotKind)]) -> RotaProblem {
             base_target: 0.0,
             target: 0.0,
             holiday_target: 0.0,
+            night_target: 0.0,
             min_days_between: 0,
             no_consecutive_nights: false,
         })

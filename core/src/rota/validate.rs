@@ -193,6 +193,8 @@ pub struct ObjectiveBreakdown {
     pub fairness: f64,
     /// Holiday duties beyond each doctor's integer band.
     pub holiday_fairness: f64,
+    /// Night duties beyond each doctor's integer band.
+    pub night_fairness: f64,
     /// Unmet wants and taken avoids.
     pub requests: f64,
     /// Patients of absent doctors covered by someone who has not met them.
@@ -204,7 +206,7 @@ pub struct ObjectiveBreakdown {
 /// One nonzero soft penalty.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Penalty {
-    /// Which term: `fairness`, `holiday_fairness`, `requests`, `unmet_patients`.
+    /// Which term: `fairness`, `holiday_fairness`, `night_fairness`, `requests`, `unmet_patients`.
     pub term: &'static str,
     /// The doctor it concerns.
     pub doctor: usize,
@@ -241,6 +243,8 @@ pub struct Tally {
     pub carry_over: f64,
     /// The holiday duty target.
     pub holiday_target: f64,
+    /// The night duty target.
+    pub night_target: f64,
     /// Balance after the range: `carry_over + points − base_target`.
     pub new_balance: f64,
 }
@@ -279,19 +283,21 @@ pub fn validate(problem: &RotaProblem, rota: &Rota) -> Report {
     let terms = [
         objective::fairness_term(problem, &tallies),
         objective::holiday_term(problem, &tallies),
+        objective::night_term(problem, &tallies),
         objective::requests_term(problem, &duties),
         objective::unmet_patients_term(problem, &duties),
     ];
     // Folded from +0.0: an empty `sum()` of floats is −0.0, which would print as `-0`.
     let sum = |penalties: &[Penalty]| penalties.iter().fold(0.0, |sum, penalty| sum + penalty.cost);
-    let (fairness, holiday_fairness, requests, unmet_patients) =
-        (sum(&terms[0]), sum(&terms[1]), sum(&terms[2]), sum(&terms[3]));
+    let (fairness, holiday_fairness, night_fairness, requests, unmet_patients) =
+        (sum(&terms[0]), sum(&terms[1]), sum(&terms[2]), sum(&terms[3]), sum(&terms[4]));
     let objective = ObjectiveBreakdown {
         fairness,
         holiday_fairness,
+        night_fairness,
         requests,
         unmet_patients,
-        total: fairness + holiday_fairness + requests + unmet_patients,
+        total: fairness + holiday_fairness + night_fairness + requests + unmet_patients,
     };
     let penalties = terms.into_iter().flatten().collect();
     Report { violations, shortfalls, objective, penalties, tallies }

@@ -5,7 +5,7 @@ use good_lp::{Expression, constraint, variable};
 
 use super::RotaModel;
 use crate::domain::RequestKind;
-use crate::rota::problem::{holiday_band, points_band};
+use crate::rota::problem::{ProblemDoctor, ProblemSlot, holiday_band, points_band};
 
 /// An objective term: an expression and a constant (which HiGHS would drop).
 pub(crate) struct Term {
@@ -14,11 +14,18 @@ pub(crate) struct Term {
 }
 
 impl RotaModel<'_> {
-    /// The soft objective: fairness + holiday fairness + requests + unmet patients.
+    /// The soft objective: fairness + holiday and night fairness + requests + unmet patients.
     pub(crate) fn soft_objective(&mut self) -> Term {
         let mut expression = Expression::from(0.0);
         let mut constant = 0.0;
-        for term in [self.fairness_term(), self.holiday_term(), self.requests_term(), self.unmet_patients_term()] {
+        let terms = [
+            self.fairness_term(),
+            self.count_term(|slot| slot.is_holiday_duty(), |d| d.holiday_target, self.problem.weights.holiday_fairness),
+            self.count_term(|slot| slot.kind.is_night(), |d| d.night_target, self.problem.weights.night_fairness),
+            self.requests_term(),
+            self.unmet_patients_term(),
+        ];
+        for term in terms {
             expression += term.expression;
             constant += term.constant;
         }
@@ -62,18 +69,24 @@ impl RotaModel<'_> {
         Term { expression: cost, constant: 0.0 }
     }
 
-    /// Each doctor's 休日 duties against the integer band `[floor, ceil]` of their target.
-    fn holiday_term(&mut self) -> Term {
+    /// Each doctor's count of the duties `counted` (休日 duties, nights) against the
+    /// integer band `[floor, ceil]` of their target: the first duty beyond costs
+    /// `costs[0]`, each further one `costs[1]`.
+    fn count_term(
+        &mut self,
+        counted: impl Fn(&ProblemSlot) -> bool,
+        target_of: impl Fn(&ProblemDoctor) -> f64,
+        costs: [f64; 2],
+    ) -> Term {
         let problem = self.problem;
-        let weights = problem.weights;
         let mut cost = Expression::from(0.0);
         for doctor in 0..problem.doctors.len() {
             let count: Expression = self.x_by_doctor[doctor]
                 .iter()
-                .filter(|&&i| problem.slots[self.x[i].slot].is_holiday_duty())
+                .filter(|&&i| counted(&problem.slots[self.x[i].slot]))
                 .map(|&i| self.x[i].var)
                 .sum();
-            let target = problem.doctors[doctor].holiday_target;
+            let target = target_of(&problem.doctors[doctor]);
             let (low, high) = holiday_band(target);
             let (free, _) = self.new_var(variable().min(low - target).max(high - target));
             let mut deviation = Expression::from(free);
@@ -85,7 +98,7 @@ impl RotaModel<'_> {
                     };
                     let (piece, _) = self.new_var(definition);
                     deviation.add_mul(sign, piece);
-                    cost.add_mul(weights.holiday_fairness[segment], piece);
+                    cost.add_mul(costs[segment], piece);
                 }
             }
             self.constraints.push(constraint!(count - deviation == target));

@@ -29,6 +29,7 @@ pub(super) fn tallies(problem: &RotaProblem, duties: &Duties) -> Vec<Tally> {
             base_target: d.base_target,
             carry_over: d.carry_over,
             holiday_target: d.holiday_target,
+            night_target: d.night_target,
             new_balance: 0.0,
         })
         .collect();
@@ -105,6 +106,33 @@ pub(super) fn holiday_term(problem: &RotaProblem, tallies: &[Tally]) -> Vec<Pena
                     problem.doctors[tally.doctor].name,
                     tally.holiday_duties,
                     number(tally.holiday_target),
+                ),
+            });
+        }
+    }
+    penalties
+}
+
+/// Night duties (平日夜間・休日夜間, both roles) outside the integer band around each
+/// doctor's night target, at [`crate::rota::ObjectiveWeights::night_cost`].
+pub(super) fn night_term(problem: &RotaProblem, tallies: &[Tally]) -> Vec<Penalty> {
+    let mut penalties = Vec::new();
+    for tally in tallies {
+        let (low, high) = holiday_band(tally.night_target);
+        let count = f64::from(tally.nights);
+        let (over, under) = (excess(count - high), excess(low - count));
+        let cost = problem.weights.night_cost(over + under);
+        if cost > 0.0 {
+            let (amount, side) = if over > 0.0 { (over, "超過") } else { (under, "不足") };
+            penalties.push(Penalty {
+                term: "night_fairness",
+                doctor: tally.doctor,
+                cost,
+                reason: format!(
+                    "{}: 夜間当番 {}回 (目標 {}回, 許容 {low}〜{high}) → {amount}回{side}",
+                    problem.doctors[tally.doctor].name,
+                    tally.nights,
+                    number(tally.night_target),
                 ),
             });
         }

@@ -116,11 +116,11 @@ fn progress_printer() -> impl Fn(&Progress) + Sync {
         }
         *last = progress.seconds;
         let incumbent = progress.incumbent.map_or_else(|| "-".to_owned(), |value| format!("{value:.2}"));
+        let bound = if progress.bound.is_finite() { format!("{:.2}", progress.bound) } else { "-".to_owned() };
         let line = format!(
-            "解いています [{}] {:.1} 秒 目的値 {incumbent} 下界 {:.2} ギャップ {:.1}%",
+            "解いています [{}] {:.1} 秒 目的値 {incumbent} 下界 {bound} ギャップ {:.1}%",
             progress.stage,
             progress.seconds,
-            progress.bound,
             progress.gap * 100.0
         );
         if terminal {

@@ -127,9 +127,23 @@ fn cell(problem: &RotaProblem, rota: &Rota, slot: usize) -> String {
 pub(crate) fn report(problem: &RotaProblem, rota: &Rota, report: &Report) -> String {
     let mut text = String::from("■ 医師ごとの集計\n");
     let mut rows = vec![
-        ["医師", "ID", "当番", "副当番", "夜間", "休日", "代診", "点数", "目標", "休日目標", "前月繰越", "新繰越"]
-            .map(str::to_owned)
-            .to_vec(),
+        [
+            "医師",
+            "ID",
+            "当番",
+            "副当番",
+            "夜間",
+            "夜間目標",
+            "休日",
+            "休日目標",
+            "代診",
+            "点数",
+            "目標",
+            "前月繰越",
+            "新繰越",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
     ];
     for tally in &report.tallies {
         let doctor = &problem.doctors[tally.doctor];
@@ -139,22 +153,23 @@ pub(crate) fn report(problem: &RotaProblem, rota: &Rota, report: &Report) -> Str
             tally.primary.to_string(),
             tally.secondary.to_string(),
             tally.nights.to_string(),
+            format!("{:.2}", tally.night_target),
             tally.holiday_duties.to_string(),
+            format!("{:.2}", tally.holiday_target),
             tally.covers.to_string(),
             format!("{:.2}", tally.points),
             format!("{:.2}", tally.target),
-            format!("{:.2}", tally.holiday_target),
             format!("{:+.2}", tally.carry_over),
             format!("{:+.2}", tally.new_balance),
         ]);
     }
-    let numeric = [false, false, true, true, true, true, true, true, true, true, true, true];
+    let numeric = [false, false, true, true, true, true, true, true, true, true, true, true, true];
     text.push_str(&text_table::render(&rows, &numeric));
     let o = &report.objective;
     let _ = writeln!(
         text,
-        "\n■ 目的関数 {:.2} = 公平性 {:.2} + 休日の公平性 {:.2} + 希望 {:.2} + 顔合わせ {:.2}",
-        o.total, o.fairness, o.holiday_fairness, o.requests, o.unmet_patients
+        "\n■ 目的関数 {:.2} = 点数の公平性 {:.2} + 休日回数 {:.2} + 夜間回数 {:.2} + 希望 {:.2} + 顔合わせ {:.2}",
+        o.total, o.fairness, o.holiday_fairness, o.night_fairness, o.requests, o.unmet_patients
     );
     for penalty in &report.penalties {
         let _ = writeln!(text, "・{:.2}: {}", penalty.cost, penalty.reason);
