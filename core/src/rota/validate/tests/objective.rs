@@ -40,7 +40,14 @@ fn fairness_costs_points_beyond_the_band_by_segment() {
     );
     assert_eq!(
         report.objective,
-        ObjectiveBreakdown { fairness: 105.0, holiday_fairness: 0.0, requests: 0.0, unmet_patients: 0.0, total: 105.0 }
+        ObjectiveBreakdown {
+            fairness: 105.0,
+            holiday_fairness: 0.0,
+            night_fairness: 0.0,
+            requests: 0.0,
+            unmet_patients: 0.0,
+            total: 105.0
+        }
     );
     let tally = &report.tallies[0];
     assert_eq!(
@@ -121,6 +128,49 @@ fn penalties_come_by_term_then_doctor_and_the_total_is_their_sum() {
     );
     assert_eq!(
         report.objective,
-        ObjectiveBreakdown { fairness: 10.0, holiday_fairness: 5.0, requests: 2.0, unmet_patients: 2.0, total: 19.0 }
+        ObjectiveBreakdown {
+            fairness: 10.0,
+            holiday_fairness: 5.0,
+            night_fairness: 0.0,
+            requests: 2.0,
+            unmet_patients: 2.0,
+            total: 19.0
+        }
     );
+}
+
+#[test]
+fn night_fairness_costs_nights_outside_the_integer_band() {
+    // Three nights and a holiday day; doctor 0 takes all three nights against a target of 1.4.
+    let mut problem = tiny(
+        2,
+        &[
+            (0, SlotKind::WeekdayNight),
+            (1, SlotKind::WeekdayNight),
+            (2, SlotKind::WeekdayNight),
+            (3, SlotKind::HolidayDay),
+        ],
+    );
+    problem.weights.night_fairness = [5.0, 15.0];
+    problem.doctors[0].night_target = 1.4;
+    problem.doctors[1].night_target = 1.6;
+    let rota = Rota::new(vec![primary(0, 0), primary(1, 0), primary(2, 0), primary(3, 1)], Vec::new());
+    let report = validate(&problem, &rota);
+    let nights: Vec<(usize, f64, &str)> = report
+        .penalties
+        .iter()
+        .filter(|p| p.term == "night_fairness")
+        .map(|p| (p.doctor, p.cost, p.reason.as_str()))
+        .collect();
+    assert_eq!(
+        nights,
+        [
+            // Band [1, 2]: one night over costs 5; doctor 1's none is one under its band [1, 2].
+            (0, 5.0, "見本 一郎: 夜間当番 3回 (目標 1.4回, 許容 1〜2) → 1回超過"),
+            (1, 5.0, "見本 次郎: 夜間当番 0回 (目標 1.6回, 許容 1〜2) → 1回不足"),
+        ]
+    );
+    assert_eq!(report.objective.night_fairness, 10.0);
+    let tally = &report.tallies[0];
+    assert_eq!((tally.nights, tally.night_target), (3, 1.4));
 }

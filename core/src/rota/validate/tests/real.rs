@@ -69,7 +69,10 @@ fn a_greedy_rota_of_a_demo_month_gives_a_report_that_adds_up() {
         + rota.covers.iter().map(|c| problem.cover_demands[c.demand].points).sum::<f64>();
     assert!((tallies.iter().map(|t| t.points).sum::<f64>() - points).abs() < 1e-6);
     for (tally, doctor) in tallies.iter().zip(&problem.doctors) {
-        assert_eq!((tally.target, tally.holiday_target), (doctor.target, doctor.holiday_target));
+        assert_eq!(
+            (tally.target, tally.holiday_target, tally.night_target),
+            (doctor.target, doctor.holiday_target, doctor.night_target)
+        );
         assert!((tally.new_balance - (doctor.carry_over + tally.points - doctor.base_target)).abs() <= 0.005);
     }
 
@@ -79,14 +82,19 @@ fn a_greedy_rota_of_a_demo_month_gives_a_report_that_adds_up() {
     let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
     assert!(close(objective.fairness, term("fairness")));
     assert!(close(objective.holiday_fairness, term("holiday_fairness")));
+    assert!(close(objective.night_fairness, term("night_fairness")));
     assert!(close(objective.requests, term("requests")));
     assert!(close(objective.unmet_patients, term("unmet_patients")));
     assert!(close(
         objective.total,
-        objective.fairness + objective.holiday_fairness + objective.requests + objective.unmet_patients
+        objective.fairness
+            + objective.holiday_fairness
+            + objective.night_fairness
+            + objective.requests
+            + objective.unmet_patients
     ));
     assert!(objective.fairness > 0.0, "a greedy rota is not fair");
-    let order = ["fairness", "holiday_fairness", "requests", "unmet_patients"];
+    let order = ["fairness", "holiday_fairness", "night_fairness", "requests", "unmet_patients"];
     let keys: Vec<(usize, usize)> =
         report.penalties.iter().map(|p| (order.iter().position(|&t| t == p.term).unwrap(), p.doctor)).collect();
     assert!(keys.windows(2).all(|w| w[0] <= w[1]));
