@@ -133,7 +133,14 @@ fn why_not(
         trial.assignments.push(Assignment { slot, role, doctor });
         trial = Rota::new(trial.assignments, trial.covers);
         let after = validate(problem, &trial);
-        for violation in after.violations.iter().filter(|v| !report.violations.contains(v)) {
+        // A full role is only a reason when no rule stands in the way (a swap would then do).
+        let new_violations: Vec<&Violation> =
+            after.violations.iter().filter(|v| !report.violations.contains(v)).collect();
+        let blocking: Vec<&&Violation> =
+            new_violations.iter().filter(|v| !matches!(v, Violation::OverFilled { .. })).collect();
+        let shown: Vec<&Violation> =
+            if blocking.is_empty() { new_violations.clone() } else { blocking.into_iter().copied().collect() };
+        for violation in shown {
             let text = describe(problem, violation, slot);
             if !reasons.contains(&text) {
                 reasons.push(text);

@@ -13,6 +13,7 @@ mod components;
 mod error;
 mod explain;
 mod highs;
+mod improve;
 mod model;
 mod problem;
 mod records;

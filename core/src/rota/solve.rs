@@ -271,6 +271,13 @@ impl<'p, 'o> Stages<'p, 'o> {
         Ok(())
     }
 
+    /// Improves the best rota by local search, so the fairness stage starts strong.
+    pub(crate) fn polish(&mut self) {
+        if let Some(rota) = &self.best {
+            self.best = Some(super::improve::improve(self.problem, rota));
+        }
+    }
+
     pub(crate) fn cancelled(&self) -> bool {
         self.options.cancel.is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed))
     }
@@ -372,6 +379,7 @@ pub fn solve(problem: &RotaProblem, options: &SolveOptions<'_>) -> Result<Soluti
 fn solve_whole(problem: &RotaProblem, options: &SolveOptions<'_>) -> Result<Solution, RotaError> {
     let mut stages = Stages::new(problem, options);
     stages.coverage()?;
+    stages.polish();
     stages.fairness()?;
     Ok(stages.finish())
 }
