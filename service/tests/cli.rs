@@ -24,7 +24,9 @@ fn copy_of_okayama() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for entry in std::fs::read_dir(okayama()).expect("fixtures") {
         let path = entry.expect("entry").path();
-        std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+        if path.is_file() {
+            std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+        }
     }
     dir
 }

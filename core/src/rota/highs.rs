@@ -139,26 +139,8 @@ pub(crate) fn solve_mip(problem: HighsProblem, run: &MipRun<'_>) -> Result<MipRe
         model.try_set_option(name, value).map_err(|_| solver_error(name))?;
     }
     model.try_set_option("threads", 1).map_err(|_| solver_error("threads"))?;
-        for kv in opts.split(',') {
-            let (k, v) = kv.split_once('=').unwrap();
-            if let Ok(b) = v.parse::<bool>() {
-                model.try_set_option(k, b).unwrap();
-            } else if let Ok(i) = v.parse::<i32>() {
-                model.try_set_option(k, i).unwrap();
-            } else if let Ok(f) = v.parse::<f64>() {
-                model.try_set_option(k, f).unwrap();
-            } else {
-                model.try_set_option(k, v).unwrap();
-            }
-        }
-    }
     model.try_set_option("random_seed", 0).map_err(|_| solver_error("random_seed"))?;
-    model
-        .try_set_option("output_flag", std::env::var("RENKEI_LOG").is_ok())
-        .map_err(|_| solver_error("output_flag"))?;
-    if std::env::var("RENKEI_LOG").is_ok() {
-        model.try_set_option("log_to_console", true).unwrap();
-    }
+    model.try_set_option("output_flag", false).map_err(|_| solver_error("output_flag"))?;
 
     let state = Box::new(CallbackState {
         stage: run.stage,
