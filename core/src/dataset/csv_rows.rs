@@ -247,7 +247,7 @@ impl<'t> Row<'t> {
     }
 
     /// The problems of this row, and whether it is held back for another record's.
-    fn finish(self) -> (Vec<Problem>, bool) {
+    pub(crate) fn finish(self) -> (Vec<Problem>, bool) {
         (self.problems, self.blocked)
     }
 }

@@ -15,8 +15,8 @@ mod write;
 use std::collections::BTreeMap;
 
 use crate::domain::{
-    Absence, Area, Clinic, Consent, Doctor, Group, Hospital, Idx, LedgerEntry, NurseStation, Patient, Request,
-    Specialist, Table, Unavailability,
+    Absence, Area, Clinic, Consent, Consult, Doctor, Group, Hospital, Idx, LedgerEntry, NurseStation, Patient,
+    Registration, Request, Specialist, SymptomRoute, Table, Unavailability,
 };
 
 pub use parse::parse;
@@ -31,7 +31,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// The files of the format, in the order they are read (each may refer to the ones
 /// before it). `dataset.toml` is required; a missing table is an empty table.
-pub const FILE_NAMES: [&str; 14] = [
+pub const FILE_NAMES: [&str; 17] = [
     "dataset.toml",
     "areas.csv",
     "clinics.csv",
@@ -46,6 +46,9 @@ pub const FILE_NAMES: [&str; 14] = [
     "requests.csv",
     "unavailability.csv",
     "ledger.csv",
+    "registrations.csv",
+    "symptoms.csv",
+    "consults.csv",
 ];
 
 /// Every entity of a city's backup system, validated: references resolve, values are
@@ -82,6 +85,12 @@ pub struct Dataset {
     pub unavailability: Table<Unavailability>,
     /// The fairness carry-over ledger.
     pub ledger: Table<LedgerEntry>,
+    /// Backup-hospital registrations.
+    pub registrations: Table<Registration>,
+    /// The symptom table for routing consults, in file order.
+    pub symptom_routes: Vec<SymptomRoute>,
+    /// Specialist consults.
+    pub consults: Table<Consult>,
     index: Indexes,
 }
 
@@ -95,6 +104,9 @@ struct Indexes {
     absences_of_doctor: Vec<Vec<Idx<Absence>>>,
     unavailability_of_doctor: Vec<Vec<Idx<Unavailability>>>,
     ledger_of_doctor: Vec<Vec<Idx<LedgerEntry>>>,
+    registrations_of_patient: Vec<Vec<Idx<Registration>>>,
+    registrations_of_hospital: Vec<Vec<Idx<Registration>>>,
+    consults_of_specialist: Vec<Vec<Idx<Consult>>>,
 }
 
 impl Dataset {
@@ -108,6 +120,9 @@ impl Dataset {
             absences_of_doctor: vec![Vec::new(); self.doctors.len()],
             unavailability_of_doctor: vec![Vec::new(); self.doctors.len()],
             ledger_of_doctor: vec![Vec::new(); self.doctors.len()],
+            registrations_of_patient: vec![Vec::new(); self.patients.len()],
+            registrations_of_hospital: vec![Vec::new(); self.hospitals.len()],
+            consults_of_specialist: vec![Vec::new(); self.specialists.len()],
         };
         for (group_idx, group) in self.groups.enumerate() {
             for member in &group.members {
@@ -129,6 +144,16 @@ impl Dataset {
         }
         for (idx, entry) in self.ledger.enumerate() {
             index.ledger_of_doctor[entry.doctor.index()].push(idx);
+        }
+        for (idx, registration) in self.registrations.enumerate() {
+            index.registrations_of_patient[registration.patient.index()].push(idx);
+            index.registrations_of_hospital[registration.hospital.index()].push(idx);
+        }
+        for registrations in &mut index.registrations_of_patient {
+            registrations.sort_by_key(|&idx| self.registrations[idx].rank);
+        }
+        for (idx, consult) in self.consults.enumerate() {
+            index.consults_of_specialist[consult.specialist.index()].push(idx);
         }
         for entries in &mut index.ledger_of_doctor {
             entries.sort_by_key(|&idx| self.ledger[idx].month);
@@ -210,6 +235,21 @@ impl Dataset {
             .take_while(|entry| entry.month < month)
             .last()
             .map_or(0.0, |entry| entry.balance)
+    }
+
+    /// A patient's backup-hospital registrations, by rank.
+    pub fn registrations_of_patient(&self, patient: Idx<Patient>) -> &[Idx<Registration>] {
+        &self.index.registrations_of_patient[patient.index()]
+    }
+
+    /// The registrations with a hospital.
+    pub fn registrations_of_hospital(&self, hospital: Idx<Hospital>) -> &[Idx<Registration>] {
+        &self.index.registrations_of_hospital[hospital.index()]
+    }
+
+    /// A specialist's consults.
+    pub fn consults_of_specialist(&self, specialist: Idx<Specialist>) -> &[Idx<Consult>] {
+        &self.index.consults_of_specialist[specialist.index()]
     }
 
     /// The area a doctor works in (their clinic's).

@@ -10,9 +10,10 @@ use super::toml_groups;
 use super::{DataFiles, Dataset, FILE_NAMES, FORMAT_VERSION};
 use crate::calendar::{self, SlotKind};
 use crate::domain::{
-    Absence, Area, Capability, Clinic, Consent, ConsentKind, ConsentScope, ConsultMode, Device, Doctor, Employment,
-    Group, Hospital, HospitalFunction, Idx, KeyPerson, LatLon, LedgerEntry, MedicalInstitutionCode, NurseStation,
-    Patient, Phone, Request, RequestKind, Specialist, Unavailability,
+    Absence, Area, Capability, Clinic, Consent, ConsentKind, ConsentScope, Consult, ConsultMode, ConsultStatus, Device,
+    Doctor, Employment, Group, Hospital, HospitalFunction, Idx, KeyPerson, LatLon, LedgerEntry, MedicalInstitutionCode,
+    NurseStation, Patient, Phone, Registration, RegistrationStatus, Request, RequestKind, Specialist, SymptomRoute,
+    Unavailability,
 };
 
 pub(crate) const AREAS: Columns =
@@ -56,6 +57,15 @@ pub(crate) const ABSENCES: Columns = Columns { required: &["id", "doctor", "star
 pub(crate) const UNAVAILABILITY: Columns =
     Columns { required: &["id", "doctor"], optional: &["weekday", "slot", "note"] };
 pub(crate) const LEDGER: Columns = Columns { required: &["id", "doctor", "month", "balance"], optional: &["note"] };
+pub(crate) const REGISTRATIONS: Columns = Columns {
+    required: &["id", "patient", "hospital", "rank", "consent", "status", "requested_on"],
+    optional: &["formal", "decided_on", "info_shared_on", "note"],
+};
+pub(crate) const SYMPTOMS: Columns = Columns { required: &["symptom", "specialty"], optional: &[] };
+pub(crate) const CONSULTS: Columns = Columns {
+    required: &["id", "patient", "specialist", "symptom", "mode", "consent", "status", "requested_at"],
+    optional: &["updated_at", "report"],
+};
 pub(crate) const REQUESTS: Columns =
     Columns { required: &["id", "doctor", "kind", "date"], optional: &["slot", "weight"] };
 
@@ -108,6 +118,9 @@ pub fn parse(files: &DataFiles) -> Result<Dataset, InvalidDataset> {
     let requests = read_requests(text("requests.csv"), &doctors, &mut problems);
     let unavailability = read_unavailability(text("unavailability.csv"), &doctors, &mut problems);
     let ledger = read_ledger(text("ledger.csv"), &doctors, &mut problems);
+    let registrations = read_registrations(text("registrations.csv"), &patients, &hospitals, &consents, &mut problems);
+    let symptom_routes = read_symptoms(text("symptoms.csv"), &mut problems);
+    let consults = read_consults(text("consults.csv"), &patients, &specialists, &consents, &mut problems);
 
     if !problems.is_empty() {
         let file_order = |file: &str| FILE_NAMES.iter().position(|name| *name == file).unwrap_or(usize::MAX);
@@ -127,6 +140,9 @@ pub fn parse(files: &DataFiles) -> Result<Dataset, InvalidDataset> {
     dataset.requests = requests.table;
     dataset.unavailability = unavailability.table;
     dataset.ledger = ledger.table;
+    dataset.registrations = registrations.table;
+    dataset.symptom_routes = symptom_routes;
+    dataset.consults = consults.table;
     Ok(dataset.index())
 }
 
@@ -677,6 +693,151 @@ fn read_ledger(text: &str, doctors: &Built<Doctor>, problems: &mut Vec<Problem>)
         }
         let note = row.text("note").to_owned();
         let entity = (|| Some(LedgerEntry { id: id?, doctor: doctor?, month: month?, balance: balance?, note }))();
+        built.add(row, entity, problems);
+    }
+    built
+}
+
+fn read_registrations(
+    text: &str,
+    patients: &Built<Patient>,
+    hospitals: &Built<Hospital>,
+    consents: &Built<Consent>,
+    problems: &mut Vec<Problem>,
+) -> Built<Registration> {
+    let file = "registrations.csv";
+    let mut built = Built::new(file, "登録");
+    let Some(table) = rows(file, text, &REGISTRATIONS, problems) else { return built };
+    let mut formal_of: HashMap<Idx<Patient>, usize> = HashMap::new();
+    for mut row in table.rows() {
+        let id = row.id();
+        let patient = row.reference("patient", patients);
+        let hospital = row.reference("hospital", hospitals);
+        let rank = row.required("rank", |text| parse_int_in(text, 1, 20));
+        let formal = row.optional("formal", parse_bool);
+        let consent = row.reference("consent", consents);
+        let status = row.required("status", |text| text.parse::<RegistrationStatus>());
+        let requested_on = row.required("requested_on", parse_date);
+        let decided_on = row.optional("decided_on", parse_date);
+        let info_shared_on = row.optional("info_shared_on", parse_date);
+        let note = row.text("note").to_owned();
+        if let (Some(patient), Some(hospital), Some(consent)) = (patient, hospital, consent) {
+            let consent_row = &consents.table[consent];
+            let names = matches!(&consent_row.scope, ConsentScope::BackupHospital { hospitals } if hospitals.contains(&hospital));
+            if consent_row.patient != patient {
+                row.problem("consent", "同意は別の患者のものです (the consent is another patient's)");
+            } else if !names {
+                row.problem(
+                    "consent",
+                    format!(
+                        "同意 '{}' は病院 '{}' を名指ししていません (the consent does not name this hospital: no consent, no registration)",
+                        consent_row.id, hospitals.table[hospital].id
+                    ),
+                );
+            }
+        }
+        let active = status.is_some_and(|s| matches!(s, RegistrationStatus::Requested | RegistrationStatus::Confirmed));
+        if let (Some(hospital), Ok(Some(true))) = (hospital, &formal) {
+            if !hospitals.table[hospital].backup_support {
+                row.problem(
+                    "formal",
+                    "正式登録は在宅療養後方支援病院に限られます (the formal registration needs a 在宅療養後方支援病院)",
+                );
+            }
+            if let Some(patient) = patient
+                && active
+                && let Some(first) = formal_of.insert(patient, row.line)
+            {
+                row.problem(
+                    "formal",
+                    format!("正式登録は1人1か所です ({first}行目にもあります) (one formal registration per patient; also line {first})"),
+                );
+            }
+        }
+        let entity = (|| {
+            Some(Registration {
+                id: id?,
+                patient: patient?,
+                hospital: hospital?,
+                rank: u8::try_from(rank?).ok()?,
+                formal: formal.ok()?.unwrap_or(false),
+                consent: consent?,
+                status: status?,
+                requested_on: requested_on?,
+                decided_on: decided_on.ok()?,
+                info_shared_on: info_shared_on.ok()?,
+                note,
+            })
+        })();
+        built.add(row, entity, problems);
+    }
+    built
+}
+
+fn read_symptoms(text: &str, problems: &mut Vec<Problem>) -> Vec<SymptomRoute> {
+    let file = "symptoms.csv";
+    let Some(table) = rows(file, text, &SYMPTOMS, problems) else { return Vec::new() };
+    let mut routes = Vec::new();
+    for mut row in table.rows() {
+        let symptom = row.required("symptom", parse_text);
+        let specialty = row.required("specialty", parse_text);
+        let (row_problems, _) = row.finish();
+        match (symptom, specialty) {
+            (Some(symptom), Some(specialty)) if row_problems.is_empty() => {
+                routes.push(SymptomRoute { symptom, specialty });
+            }
+            _ => problems.extend(row_problems),
+        }
+    }
+    routes
+}
+
+fn read_consults(
+    text: &str,
+    patients: &Built<Patient>,
+    specialists: &Built<Specialist>,
+    consents: &Built<Consent>,
+    problems: &mut Vec<Problem>,
+) -> Built<Consult> {
+    let file = "consults.csv";
+    let mut built = Built::new(file, "相談");
+    let Some(table) = rows(file, text, &CONSULTS, problems) else { return built };
+    for mut row in table.rows() {
+        let id = row.id();
+        let patient = row.reference("patient", patients);
+        let specialist = row.reference("specialist", specialists);
+        let symptom = row.required("symptom", parse_text);
+        let mode = row.required("mode", |text| text.parse::<ConsultMode>());
+        let consent = row.reference("consent", consents);
+        let status = row.required("status", |text| text.parse::<ConsultStatus>());
+        let requested_at = row.required("requested_at", parse_instant);
+        let updated_at = row.optional("updated_at", parse_instant);
+        let report = row.text("report").to_owned();
+        if let (Some(patient), Some(specialist), Some(consent)) = (patient, specialist, consent) {
+            let consent_row = &consents.table[consent];
+            let names = matches!(&consent_row.scope, ConsentScope::SpecialistConsult { specialists } if specialists.contains(&specialist));
+            if consent_row.patient != patient || !names {
+                row.problem(
+                    "consent",
+                    "同意がこの患者とこの協力医を名指ししていません (the consent must be the patient's and name this specialist)",
+                );
+            }
+        }
+        let entity = (|| {
+            let requested_at = requested_at?;
+            Some(Consult {
+                id: id?,
+                patient: patient?,
+                specialist: specialist?,
+                symptom: symptom?,
+                mode: mode?,
+                consent: consent?,
+                status: status?,
+                requested_at,
+                updated_at: updated_at.ok()?.unwrap_or(requested_at),
+                report,
+            })
+        })();
         built.add(row, entity, problems);
     }
     built

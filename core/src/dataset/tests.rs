@@ -73,6 +73,18 @@ fn valid_files() -> DataFiles {
             "ledger.csv",
             "id,doctor,month,balance,note\nLG1,D1,2026-10,1.5,\nLG2,D1,2026-11,2.5,年末年始\nLG3,D2,2026-11,-1,\n",
         ),
+        (
+            "registrations.csv",
+            "id,patient,hospital,rank,consent,status,requested_on,formal,decided_on,info_shared_on,note\n\
+             RG1,P1,H1,1,CN2,登録済,2026-10-02,true,2026-10-05,2026-10-05,\n\
+             RG2,P1,H2,2,CN2,申請中,2026-10-02,,,,\n",
+        ),
+        ("symptoms.csv", "symptom,specialty\n褥瘡,皮膚科\n嚥下障害,耳鼻咽喉科\n"),
+        (
+            "consults.csv",
+            "id,patient,specialist,symptom,mode,consent,status,requested_at,updated_at,report\n\
+             CS1,P2,S1,褥瘡,往診,CN3,報告済,2026-10-20T10:00,2026-10-25T15:00,軟膏処方\n",
+        ),
     ];
     files.into_iter().map(|(name, text)| (name.to_owned(), text.to_owned())).collect()
 }
@@ -355,6 +367,43 @@ fn rota_settings_and_standing_data_are_checked() {
         "balance",
         "not a number",
     );
+}
+
+#[test]
+fn registrations_need_a_consent_naming_the_hospital() {
+    let dataset = parse(&valid_files()).unwrap();
+    let p1 = dataset.patients.lookup("P1").unwrap();
+    let ranks: Vec<u8> = dataset.registrations_of_patient(p1).iter().map(|&r| dataset.registrations[r].rank).collect();
+    assert_eq!(ranks, [1, 2]);
+    assert!(dataset.registrations[dataset.registrations_of_patient(p1)[0]].formal);
+    assert_eq!(dataset.symptom_routes.len(), 2);
+    assert_eq!(dataset.consults.len(), 1);
+    let s1 = dataset.specialists.lookup("S1").unwrap();
+    assert_eq!(dataset.consults_of_specialist(s1).len(), 1);
+
+    // A consent that does not name the hospital means no registration.
+    let files = replace("consents.csv", "同意書-0002,H1;H2,", "同意書-0002,H2,");
+    assert_one(&files, "registrations.csv", 2, "consent", "does not name this hospital");
+    // Another patient's consent.
+    let files = replace("registrations.csv", "RG2,P1,H2,2,CN2", "RG2,P2,H2,2,CN2");
+    assert_one(&files, "registrations.csv", 3, "consent", "another patient's");
+    // The formal registration only at a 在宅療養後方支援病院, and only one.
+    let files =
+        replace("registrations.csv", "RG2,P1,H2,2,CN2,申請中,2026-10-02,,", "RG2,P1,H2,2,CN2,申請中,2026-10-02,true,");
+    let found = problems(&files);
+    assert!(found.iter().all(|p| p.line == Some(3) && p.field.as_deref() == Some("formal")), "{found:#?}");
+    assert!(found.iter().any(|p| p.message.contains("在宅療養後方支援病院")), "{found:#?}");
+    assert!(found.iter().any(|p| p.message.contains("one formal registration per patient")), "{found:#?}");
+    let files = with(
+        "registrations.csv",
+        "id,patient,hospital,rank,consent,status,requested_on,formal\nRG1,P1,H1,1,CN2,登録済,2026-10-02,true\nRG3,P1,H1,2,CN2,申請中,2026-10-02,true\n",
+    );
+    assert_one(&files, "registrations.csv", 3, "formal", "one formal registration per patient");
+    // A consult needs the patient's consent naming the specialist.
+    let files = replace("consults.csv", "CS1,P2,S1,褥瘡,往診,CN3", "CS1,P1,S1,褥瘡,往診,CN3");
+    assert_one(&files, "consults.csv", 2, "consent", "name this specialist");
+    let files = replace("consults.csv", "報告済", "完了");
+    assert_one(&files, "consults.csv", 2, "status", "相談状況");
 }
 
 #[test]

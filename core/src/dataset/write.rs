@@ -5,8 +5,8 @@ use std::io;
 
 use super::csv_rows::{Columns, LIST_SEPARATOR};
 use super::parse::{
-    ABSENCES, AREAS, CLINICS, CONSENTS, DOCTORS, HOSPITALS, LEDGER, NURSE_STATIONS, PATIENTS, REQUESTS, SPECIALISTS,
-    UNAVAILABILITY,
+    ABSENCES, AREAS, CLINICS, CONSENTS, CONSULTS, DOCTORS, HOSPITALS, LEDGER, NURSE_STATIONS, PATIENTS, REGISTRATIONS,
+    REQUESTS, SPECIALISTS, SYMPTOMS, UNAVAILABILITY,
 };
 use super::{DataFiles, Dataset, FILE_NAMES, FORMAT_VERSION};
 use crate::calendar::{Instant, SlotKind, SlotTemplates, to_jst};
@@ -230,6 +230,49 @@ pub fn write_table(dataset: &Dataset, name: &str, out: impl io::Write) -> io::Re
                     entry.month.to_string(),
                     entry.balance.to_string(),
                     entry.note.clone(),
+                ]
+            }),
+        ),
+        "registrations.csv" => csv_table(
+            out,
+            &REGISTRATIONS,
+            d.registrations.iter().map(|r| {
+                let date = |date: Option<chrono::NaiveDate>| date.map(|d| d.to_string()).unwrap_or_default();
+                vec![
+                    r.id.to_string(),
+                    d.patients[r.patient].id.to_string(),
+                    d.hospitals[r.hospital].id.to_string(),
+                    r.rank.to_string(),
+                    d.consents[r.consent].id.to_string(),
+                    r.status.label().to_owned(),
+                    r.requested_on.to_string(),
+                    r.formal.to_string(),
+                    date(r.decided_on),
+                    date(r.info_shared_on),
+                    r.note.clone(),
+                ]
+            }),
+        ),
+        "symptoms.csv" => csv_table(
+            out,
+            &SYMPTOMS,
+            d.symptom_routes.iter().map(|route| vec![route.symptom.clone(), route.specialty.clone()]),
+        ),
+        "consults.csv" => csv_table(
+            out,
+            &CONSULTS,
+            d.consults.iter().map(|c| {
+                vec![
+                    c.id.to_string(),
+                    d.patients[c.patient].id.to_string(),
+                    d.specialists[c.specialist].id.to_string(),
+                    c.symptom.clone(),
+                    c.mode.label().to_owned(),
+                    d.consents[c.consent].id.to_string(),
+                    c.status.label().to_owned(),
+                    local_time(c.requested_at),
+                    local_time(c.updated_at),
+                    c.report.clone(),
                 ]
             }),
         ),

@@ -4,6 +4,7 @@
 //! References between entities are typed indices ([`Idx`]) into the tables of a
 //! [`crate::dataset::Dataset`], so a validated patient's 主治医 always exists.
 
+mod care;
 mod contact;
 mod facilities;
 mod geo;
@@ -14,6 +15,7 @@ mod people;
 mod records;
 mod rules;
 
+pub use care::{Consult, ConsultStatus, Registration, RegistrationStatus, SymptomRoute};
 pub use contact::{MedicalInstitutionCode, Phone};
 pub use facilities::{ConsultMode, Hospital, HospitalFunction, NurseStation, Specialist};
 pub use geo::{HOME_VISIT_LIMIT_KM, LatLon};
@@ -48,5 +50,7 @@ entities!(
     Absence,
     Request,
     Unavailability,
-    LedgerEntry
+    LedgerEntry,
+    Registration,
+    Consult
 );

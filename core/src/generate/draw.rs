@@ -15,6 +15,7 @@ pub(super) enum Phase {
     Patients = 4,
     Schedule = 5,
     Standing = 6,
+    Care = 7,
 }
 
 /// A deterministic source of draws.

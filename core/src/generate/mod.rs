@@ -18,6 +18,7 @@
 //! assert_eq!((naka.groups, naka.hospitals, naka.specialists), (2, 4, 31));
 //! ```
 
+mod care;
 mod config;
 mod draw;
 mod names;
@@ -102,6 +103,7 @@ pub fn generate(config: &GeneratorConfig) -> Dataset {
     let mut standing_draw = Draw::new(seed, Phase::Standing);
     standing::add_unavailability(&mut builder, &mut standing_draw);
     standing::add_ledger(&mut builder, &mut standing_draw);
+    care::add_registrations_and_consults(&mut builder, &mut Draw::new(seed, Phase::Care));
     builder.dataset.index()
 }
 
