@@ -24,4 +24,7 @@ mod tests {
         assert_eq!((solution.value(a).round(), solution.value(b).round()), (2.0, 1.0));
     }
 }
+pub mod audit;
+pub mod cover;
+pub mod network;
 pub mod rota;

@@ -46,14 +46,15 @@ pub(crate) fn load(dir: &Path) -> anyhow::Result<Dataset> {
     })
 }
 
-/// Writes a dataset as a new data directory at `dir`. The files are written into a
-/// temporary directory beside it and moved into place only when all are complete, so
-/// an interrupted run leaves nothing half-written. An existing non-empty `dir` is
-/// replaced only with `overwrite`.
+/// Writes a dataset as a data directory at `dir`. The files are written into a
+/// temporary directory and moved into place only when all are complete, so an
+/// interrupted run leaves nothing half-written. An existing non-empty `dir` is refused
+/// unless `overwrite`; then only the data files are replaced, and anything else in the
+/// directory (problem files, published rotas) is left as it is.
 pub(crate) fn write_new(dataset: &Dataset, dir: &Path, overwrite: bool) -> anyhow::Result<()> {
     let occupied = dir.exists() && fs::read_dir(dir).map(|mut entries| entries.next().is_some()).unwrap_or(true);
     if occupied && !overwrite {
-        bail!("{} は空ではありません (not empty; pass --force to replace it)", dir.display());
+        bail!("{} は空ではありません (not empty; pass --force to replace its data files)", dir.display());
     }
     let parent = match dir.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -72,10 +73,15 @@ pub(crate) fn write_new(dataset: &Dataset, dir: &Path, overwrite: bool) -> anyho
         out.flush()?;
         out.get_ref().sync_all()?;
     }
-    if dir.exists() {
-        fs::remove_dir_all(dir).with_context(|| format!("cannot replace {}", dir.display()))?;
+    if !dir.exists() {
+        let staged = staging.keep();
+        fs::rename(&staged, dir).with_context(|| format!("cannot move the new data into {}", dir.display()))?;
+        return Ok(());
     }
-    let staged = staging.keep();
-    fs::rename(&staged, dir).with_context(|| format!("cannot move the new data into {}", dir.display()))?;
+    for name in dataset::FILE_NAMES {
+        let target = dir.join(name);
+        fs::rename(staging.path().join(name), &target)
+            .with_context(|| format!("cannot replace {}", target.display()))?;
+    }
     Ok(())
 }

@@ -39,6 +39,48 @@ enum Command {
     /// On-call rotas: solve, validate, repair, export (輪番表).
     #[command(subcommand)]
     Rota(cli::rota::RotaCommand),
+    /// Whom to call for a patient now (or at --at), in order, with phones and reasons (連絡順).
+    Cover {
+        /// The data directory.
+        dir: PathBuf,
+        /// Patient id.
+        #[arg(long)]
+        patient: String,
+        /// JST time, e.g. 2026-12-10T03:00 (default: now).
+        #[arg(long)]
+        at: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Who is on duty in a group now (or at --at), and the next change (当番).
+    OnDuty {
+        /// The data directory.
+        dir: PathBuf,
+        /// Group id.
+        #[arg(long)]
+        group: String,
+        /// JST time (default: now).
+        #[arg(long)]
+        at: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Audit a group's month: every gap in cover, 16 km, 顔合わせ, consent, backup hospitals (監査).
+    Audit {
+        /// The data directory.
+        dir: PathBuf,
+        /// Group id.
+        #[arg(long)]
+        group: String,
+        /// Month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -48,6 +90,9 @@ fn main() -> ExitCode {
         Command::Holidays { year } => cli::holidays::run(*year).map(Outcome::ok),
         Command::Generate(args) => cli::generate::run(args).map(Outcome::ok),
         Command::Rota(command) => cli::rota::run(command),
+        Command::Cover { dir, patient, at, format } => cli::cover::cover(dir, patient, at.as_deref(), *format),
+        Command::OnDuty { dir, group, at, format } => cli::cover::on_duty(dir, group, at.as_deref(), *format),
+        Command::Audit { dir, group, month, format } => cli::cover::audit_month(dir, group, month, *format),
     };
     match result {
         Ok(outcome) => {

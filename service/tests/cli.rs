@@ -134,10 +134,72 @@ fn generate_writes_a_valid_directory_and_refuses_to_overwrite() {
     let again = renkei(&args);
     assert!(!again.status.success());
     assert!(stderr(&again).contains("--force"));
+    std::fs::create_dir(out.join("rota")).unwrap();
+    std::fs::write(out.join("rota/keep.toml"), "# mine\n").unwrap();
     let forced = renkei(&[&args[..], &["--force"]].concat());
     assert!(forced.status.success());
+    assert_eq!(std::fs::read_to_string(out.join("rota/keep.toml")).unwrap(), "# mine\n", "--force keeps other files");
     assert_eq!(std::fs::read_to_string(out.join("patients.csv")).unwrap(), first, "same seed, same files");
     let too_few = renkei(&["generate", dir.path().join("x").to_str().unwrap(), "--areas", "2", "--doctors", "5"]);
     assert!(!too_few.status.success());
     assert!(!dir.path().join("x").exists(), "nothing written on bad input");
+}
+
+/// A patient of the rotation group G-NAKA-2 (from the demo's patients.csv).
+fn naka2_patient() -> String {
+    let text = std::fs::read_to_string(okayama().join("patients.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .find(|line| line.split(',').nth(6) == Some("G-NAKA-2"))
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn cover_answers_the_night_question_from_the_published_rota() {
+    let patient = naka2_patient();
+    let dir = okayama();
+    let night = renkei(&[
+        "cover",
+        dir.to_str().unwrap(),
+        "--patient",
+        &patient,
+        "--at",
+        "2026-12-10T03:00",
+        "--format",
+        "json",
+    ]);
+    assert!(night.status.success(), "{}", stderr(&night));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&night)).unwrap();
+    let roles: Vec<&str> = value["steps"].as_array().unwrap().iter().map(|s| s["role"].as_str().unwrap()).collect();
+    assert_eq!(&roles[..2], ["当番", "副当番"], "{roles:?}");
+    assert!(roles.contains(&"訪問看護ステーション") || roles.contains(&"後方支援病院"));
+    assert!(value["notes"].as_array().unwrap().is_empty(), "the December rota is published");
+    let day = renkei(&["cover", dir.to_str().unwrap(), "--patient", &patient, "--at", "2026-12-10T10:00"]);
+    assert!(stdout(&day).lines().any(|line| line.trim_start().starts_with("1  主治医")), "{}", stdout(&day));
+    let bad = renkei(&["cover", dir.to_str().unwrap(), "--patient", "P9999999"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("P9999999"));
+    let bad_time = renkei(&["cover", dir.to_str().unwrap(), "--patient", &patient, "--at", "12月10日"]);
+    assert!(!bad_time.status.success());
+    assert!(stderr(&bad_time).contains("12月10日"));
+}
+
+#[test]
+fn on_duty_and_audit_print_for_a_group() {
+    let dir = okayama();
+    let on_duty = renkei(&["on-duty", dir.to_str().unwrap(), "--group", "G-NAKA-1", "--at", "2026-12-31T20:00"]);
+    assert!(on_duty.status.success(), "{}", stderr(&on_duty));
+    assert!(stdout(&on_duty).contains("休日夜間") && stdout(&on_duty).contains("次の交代: 2027-01-01 08:30"));
+    let audit =
+        renkei(&["audit", dir.to_str().unwrap(), "--group", "G-NAKA-1", "--month", "2026-12", "--format", "json"]);
+    assert!(audit.status.success(), "{}", stderr(&audit));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&audit)).unwrap();
+    assert_eq!(value["patients"], 128);
+    assert!(value["findings"].as_array().unwrap().iter().all(|f| f["kind"] != "no_cover"), "December is fully staffed");
+    let bad = renkei(&["audit", dir.to_str().unwrap(), "--group", "G-NOPE", "--month", "2026-12"]);
+    assert!(!bad.status.success() && stderr(&bad).contains("G-NOPE"));
 }

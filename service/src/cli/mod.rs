@@ -1,10 +1,12 @@
 //! The `renkei` subcommands.
 
 pub(crate) mod check;
+pub(crate) mod cover;
 pub(crate) mod generate;
 pub(crate) mod holidays;
 pub(crate) mod rota;
-mod text_table;
+mod rotas;
+pub(crate) mod text_table;
 
 /// Output format of commands that print results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

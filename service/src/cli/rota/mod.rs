@@ -2,7 +2,7 @@
 
 mod problem_file;
 mod render;
-mod rota_file;
+pub(crate) mod rota_file;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

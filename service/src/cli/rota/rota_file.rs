@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use std::os::unix::fs::PermissionsExt;
+
 use anyhow::Context;
 use renkei_core::rota::{CoverRecord, DutyRecord, RotaRecords};
 use serde::{Deserialize, Serialize};
@@ -93,8 +95,10 @@ pub(crate) fn to_csv(records: &RotaRecords) -> anyhow::Result<String> {
 pub(crate) fn write(path: &Path, records: &RotaRecords) -> anyhow::Result<()> {
     let text = if is_json(path) { serde_json::to_string_pretty(records)? + "\n" } else { to_csv(records)? };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut staged =
-        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    let mut staged = tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o644))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
     std::io::Write::write_all(&mut staged, text.as_bytes())?;
     staged.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())

@@ -1,0 +1,558 @@
+//! The escalation chain for a patient at an instant: whom to call, in order, and why.
+//!
+//! Steps are built from indices only (no text) so a lookup costs a few microseconds;
+//! [`CoverChain::describe`] renders names, phones and Japanese reasons on demand.
+
+use serde::Serialize;
+
+use super::book::RotaBook;
+use crate::calendar::{DateRange, Instant, Month, SlotKind, expand_slots, to_jst};
+use crate::dataset::Dataset;
+use crate::domain::{
+    Absence, ConsentKind, Doctor, Group, HOME_VISIT_LIMIT_KM, Hospital, Idx, LatLon, NurseStation, Patient,
+    RegistrationStatus, Role,
+};
+use crate::network::CareNetwork;
+
+/// At most this many doctors of neighbouring groups are listed.
+const NEIGHBOURS_LISTED: usize = 3;
+/// At most this many group doctors who know the patient are listed.
+const KNOWN_LISTED: usize = 3;
+/// At most this many acute hospitals are listed.
+const ACUTE_LISTED: usize = 2;
+
+/// Who a step is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "index", rename_all = "snake_case")]
+pub enum Contact {
+    /// A doctor.
+    Doctor(#[serde(skip)] Idx<Doctor>),
+    /// A visiting nurse station.
+    Station(#[serde(skip)] Idx<NurseStation>),
+    /// A hospital.
+    Hospital(#[serde(skip)] Idx<Hospital>),
+}
+
+/// Why a step is where it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// 主治医: present and within clinic hours.
+    PrimaryInHours,
+    /// 主治医 after the on-duty doctors: off hours under the rotation.
+    PrimaryOffHours,
+    /// The doctor covering the 主治医's absence.
+    CoversAbsence(Idx<Absence>),
+    /// On duty in the patient's group.
+    OnDuty {
+        /// Role.
+        role: Role,
+        /// Slot kind.
+        kind: SlotKind,
+        /// Until when.
+        until: Instant,
+    },
+    /// A group doctor who has met the patient (顔合わせ), when no one is assigned.
+    KnowsPatient,
+    /// On duty in a nearby group.
+    NearbyOnDuty {
+        /// The group.
+        group: Idx<Group>,
+        /// Role.
+        role: Role,
+        /// Area hops (0: same area).
+        hops: u32,
+    },
+    /// The patient's visiting nurse station, 24 hours.
+    Station,
+    /// A registered backup hospital.
+    Backup {
+        /// Position in the patient's list.
+        rank: u8,
+        /// Registration status.
+        status: RegistrationStatus,
+        /// The formal 在宅療養後方支援病院 registration.
+        formal: bool,
+    },
+    /// An acute hospital for severe cases.
+    Acute,
+}
+
+/// One step of the chain.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// Who.
+    pub contact: Contact,
+    /// Why here.
+    pub reason: Reason,
+    /// Straight-line km from the patient's home.
+    pub distance_km: f32,
+}
+
+/// A note the caller should see (e.g. an on-duty doctor who turns out to be absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warning {
+    /// The 主治医 is absent and nobody is assigned to cover.
+    AbsentWithoutCover(Idx<Absence>),
+    /// A doctor of the rota is absent at the instant (rota not yet repaired).
+    OnDutyButAbsent(Idx<Doctor>, Idx<Absence>),
+    /// A duty slot is running but nobody is on it.
+    SlotUnstaffed(SlotKind),
+    /// The patient has no group-cover consent in force: group doctors may not see the record.
+    NoGroupCoverConsent,
+}
+
+/// The escalation chain for one patient at one instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverChain {
+    /// The patient.
+    pub patient: Idx<Patient>,
+    /// The instant asked about.
+    pub at: Instant,
+    /// Whom to call, in order.
+    pub steps: Vec<Step>,
+    /// What the caller should know.
+    pub warnings: Vec<Warning>,
+}
+
+/// Everything a cover lookup reads, prepared once.
+#[derive(Debug, Clone)]
+pub struct CoverIndex<'d> {
+    dataset: &'d Dataset,
+    book: &'d RotaBook,
+    network: CareNetwork,
+    /// Per group: groups to fall back on (same area, then neighbouring areas).
+    nearby: Vec<Vec<(Idx<Group>, u32)>>,
+    /// Per rotation group: its slots (from its calendar, whatever the rota staffs) over
+    /// the months the book spans, by start.
+    schedules: Vec<Vec<(Instant, Instant, SlotKind)>>,
+}
+
+impl<'d> CoverIndex<'d> {
+    /// Prepares lookups over `dataset` with the rotas in `book`.
+    pub fn new(dataset: &'d Dataset, book: &'d RotaBook) -> Self {
+        let network = CareNetwork::new(dataset);
+        let nearby = dataset
+            .groups
+            .indices()
+            .map(|group| {
+                network
+                    .nearby_groups(group, 1)
+                    .into_iter()
+                    .filter(|nearby| dataset.groups[nearby.group].policy.rotation())
+                    .map(|nearby| (nearby.group, nearby.hops))
+                    .collect()
+            })
+            .collect();
+        let schedules = dataset
+            .groups
+            .enumerate()
+            .map(|(g, group)| {
+                if !group.policy.rotation() {
+                    return Vec::new();
+                }
+                let duties = book.duties(g);
+                let (Some(first), Some(last)) = (duties.first(), duties.last()) else { return Vec::new() };
+                let month_of = |instant: Instant| Month::containing(to_jst(instant).date_naive());
+                let (Some(first), Some(last)) = (month_of(first.start), month_of(last.start)) else {
+                    return Vec::new();
+                };
+                let days = DateRange::new(first.first_day(), last.last_day()).expect("ordered");
+                expand_slots(days, &group.calendar, &group.slots)
+                    .into_iter()
+                    .map(|slot| (slot.start, slot.end, slot.kind))
+                    .collect()
+            })
+            .collect();
+        Self { dataset, book, network, nearby, schedules }
+    }
+
+    /// The group's slots by its calendar (staffed or not) that start on a date of `days`.
+    pub fn slots_on(&self, group: Idx<Group>, days: DateRange) -> Vec<(Instant, Instant, SlotKind)> {
+        let g = &self.dataset.groups[group];
+        if !g.policy.rotation() {
+            return Vec::new();
+        }
+        expand_slots(days, &g.calendar, &g.slots).into_iter().map(|slot| (slot.start, slot.end, slot.kind)).collect()
+    }
+
+    /// The group's slot running at `at` by its calendar, staffed or not.
+    pub fn slot_at(&self, group: Idx<Group>, at: Instant) -> Option<(Instant, Instant, SlotKind)> {
+        let g = &self.dataset.groups[group];
+        if !g.policy.rotation() {
+            return None;
+        }
+        let schedule = &self.schedules[group.index()];
+        let inside =
+            schedule.first().is_some_and(|first| first.0 <= at) && schedule.last().is_some_and(|last| at < last.1);
+        if inside {
+            let after = schedule.partition_point(|slot| slot.0 <= at);
+            return schedule[..after].iter().rev().take(2).find(|slot| at < slot.1).copied();
+        }
+        // Outside the published months: read the calendar (a night may start the day before).
+        let date = to_jst(at).date_naive();
+        let days = DateRange::new(date.pred_opt()?, date)?;
+        expand_slots(days, &g.calendar, &g.slots)
+            .into_iter()
+            .find(|slot| slot.start <= at && at < slot.end)
+            .map(|slot| (slot.start, slot.end, slot.kind))
+    }
+
+    /// The dataset.
+    pub fn dataset(&self) -> &'d Dataset {
+        self.dataset
+    }
+
+    /// The rotas.
+    pub fn book(&self) -> &'d RotaBook {
+        self.book
+    }
+
+    /// The doctor's absence at `at`, if any.
+    pub fn absence_at(&self, doctor: Idx<Doctor>, at: Instant) -> Option<Idx<Absence>> {
+        let absences = self.dataset.absences_of_doctor(doctor);
+        // Sorted by start: only those started by `at` can cover it.
+        let started = absences.partition_point(|&a| self.dataset.absences[a].start <= at);
+        absences[..started].iter().rev().copied().find(|&a| self.dataset.absences[a].covers(at))
+    }
+
+    fn km(from: LatLon, to: LatLon) -> f32 {
+        from.distance_km(to) as f32
+    }
+
+    fn doctor_km(&self, doctor: Idx<Doctor>, home: LatLon) -> f32 {
+        Self::km(self.dataset.clinics[self.dataset.doctors[doctor].clinic].location, home)
+    }
+
+    /// The escalation chain for `patient` at `at`.
+    pub fn chain(&self, patient: Idx<Patient>, at: Instant) -> CoverChain {
+        let d = self.dataset;
+        let p = &d.patients[patient];
+        let home = p.home;
+        let group = &d.groups[p.group];
+        let mut steps = Vec::with_capacity(12);
+        let mut warnings = Vec::new();
+        self.push_assigned(p, at, &mut steps, &mut warnings);
+        if !steps.iter().any(|step| matches!(step.contact, Contact::Doctor(_))) {
+            self.push_known_doctors(p, at, &mut steps);
+        }
+        self.push_nearby_on_duty(p, at, &mut steps);
+        if let Some(station) = p.nurse_station {
+            steps.push(Step {
+                contact: Contact::Station(station),
+                reason: Reason::Station,
+                distance_km: Self::km(d.nurse_stations[station].location, home),
+            });
+        }
+        for &registration in d.registrations_of_patient(patient) {
+            let r = &d.registrations[registration];
+            if r.is_active() {
+                steps.push(Step {
+                    contact: Contact::Hospital(r.hospital),
+                    reason: Reason::Backup { rank: r.rank, status: r.status, formal: r.formal },
+                    distance_km: Self::km(d.hospitals[r.hospital].location, home),
+                });
+            }
+        }
+        let acute = self.network.acute_hospitals_near(d, group.area, home);
+        let listed: Vec<Contact> = steps.iter().map(|step| step.contact).collect();
+        for (hospital, km) in
+            acute.into_iter().filter(|(h, _)| !listed.contains(&Contact::Hospital(*h))).take(ACUTE_LISTED)
+        {
+            steps.push(Step { contact: Contact::Hospital(hospital), reason: Reason::Acute, distance_km: km as f32 });
+        }
+        let date = to_jst(at).date_naive();
+        let consented = d.consents_of_patient(patient).iter().any(|&c| {
+            let consent = &d.consents[c];
+            consent.kind() == ConsentKind::GroupCover && consent.in_force_on(date)
+        });
+        if !consented {
+            warnings.push(Warning::NoGroupCoverConsent);
+        }
+        CoverChain { patient, at, steps, warnings }
+    }
+
+    /// The doctors assigned to the patient at `at`: the 主治医 in hours, the doctor
+    /// covering the 主治医's absence, the group's on-duty doctors (and the 主治医 after
+    /// them, off hours). Absent doctors of the rota are left out with a warning.
+    fn push_assigned(&self, p: &Patient, at: Instant, steps: &mut Vec<Step>, warnings: &mut Vec<Warning>) {
+        let home = p.home;
+        let primary = p.primary_doctor;
+        let primary_absence = self.absence_at(primary, at);
+        let slot = self.slot_at(p.group, at);
+        let duty = slot.and_then(|(start, _, kind)| {
+            self.book.duty_at(p.group, at).filter(|duty| duty.start == start && duty.kind == kind)
+        });
+        if let (Some((_, _, kind)), None) = (slot, duty) {
+            warnings.push(Warning::SlotUnstaffed(kind));
+        }
+        if primary_absence.is_none() && slot.is_none() {
+            steps.push(Step {
+                contact: Contact::Doctor(primary),
+                reason: Reason::PrimaryInHours,
+                distance_km: self.doctor_km(primary, home),
+            });
+        }
+        if let Some(absence) = primary_absence {
+            match self.book.cover_of(absence).filter(|&cover| self.absence_at(cover, at).is_none()) {
+                Some(cover) => steps.push(Step {
+                    contact: Contact::Doctor(cover),
+                    reason: Reason::CoversAbsence(absence),
+                    distance_km: self.doctor_km(cover, home),
+                }),
+                None if slot.is_none() => warnings.push(Warning::AbsentWithoutCover(absence)),
+                None => {}
+            }
+        }
+        if let Some(duty) = duty {
+            let before = steps.len();
+            for (role, doctors) in [(Role::Primary, &duty.primary), (Role::Secondary, &duty.secondary)] {
+                for &doctor in doctors {
+                    if let Some(absence) = self.absence_at(doctor, at) {
+                        warnings.push(Warning::OnDutyButAbsent(doctor, absence));
+                        continue;
+                    }
+                    if steps.iter().any(|step| step.contact == Contact::Doctor(doctor)) {
+                        continue; // already listed, e.g. as the absence cover
+                    }
+                    steps.push(Step {
+                        contact: Contact::Doctor(doctor),
+                        reason: Reason::OnDuty { role, kind: duty.kind, until: duty.end },
+                        distance_km: self.doctor_km(doctor, home),
+                    });
+                }
+            }
+            if steps.len() == before && duty.primary.is_empty() && duty.secondary.is_empty() {
+                warnings.push(Warning::SlotUnstaffed(duty.kind));
+            }
+        }
+        if slot.is_some() && primary_absence.is_none() && !steps.iter().any(|s| s.contact == Contact::Doctor(primary)) {
+            steps.push(Step {
+                contact: Contact::Doctor(primary),
+                reason: Reason::PrimaryOffHours,
+                distance_km: self.doctor_km(primary, home),
+            });
+        }
+    }
+
+    /// The doctors covering `patient` at `at` by assignment (not the off-hours 主治医
+    /// under a rotation, nor mere fallbacks), with the warnings found.
+    pub fn assigned(&self, patient: Idx<Patient>, at: Instant) -> (Vec<Step>, Vec<Warning>) {
+        let mut steps = Vec::with_capacity(4);
+        let mut warnings = Vec::new();
+        self.push_assigned(&self.dataset.patients[patient], at, &mut steps, &mut warnings);
+        steps.retain(|step| step.reason != Reason::PrimaryOffHours);
+        (steps, warnings)
+    }
+
+    /// Group doctors who have met the patient and are not absent, nearest first.
+    fn push_known_doctors(&self, p: &Patient, at: Instant, steps: &mut Vec<Step>) {
+        let mut known: Vec<(f32, Idx<Doctor>)> = p
+            .met_doctors
+            .iter()
+            .copied()
+            .filter(|&doctor| doctor != p.primary_doctor && self.absence_at(doctor, at).is_none())
+            .map(|doctor| (self.doctor_km(doctor, p.home), doctor))
+            .collect();
+        known.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (km, doctor) in known.into_iter().take(KNOWN_LISTED) {
+            steps.push(Step { contact: Contact::Doctor(doctor), reason: Reason::KnowsPatient, distance_km: km });
+        }
+    }
+
+    /// On-duty doctors of nearby groups, nearest to the patient's home first.
+    fn push_nearby_on_duty(&self, p: &Patient, at: Instant, steps: &mut Vec<Step>) {
+        let mut found: Vec<Step> = Vec::new();
+        for &(group, hops) in &self.nearby[p.group.index()] {
+            let Some(duty) = self.book.duty_at(group, at) else { continue };
+            for (role, doctors) in [(Role::Primary, &duty.primary), (Role::Secondary, &duty.secondary)] {
+                for &doctor in doctors {
+                    let contact = Contact::Doctor(doctor);
+                    if steps.iter().chain(&found).any(|step| step.contact == contact)
+                        || self.absence_at(doctor, at).is_some()
+                    {
+                        continue;
+                    }
+                    found.push(Step {
+                        contact,
+                        reason: Reason::NearbyOnDuty { group, role, hops },
+                        distance_km: self.doctor_km(doctor, p.home),
+                    });
+                }
+            }
+        }
+        found.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
+        steps.extend(found.into_iter().take(NEIGHBOURS_LISTED));
+    }
+
+    /// Who is on duty in `group` at `at`, and when that changes.
+    pub fn on_duty(&self, group: Idx<Group>, at: Instant) -> OnDutyNow {
+        let duty = self.book.duty_at(group, at);
+        let slot = self.slot_at(group, at);
+        OnDutyNow {
+            kind: slot.map(|(_, _, kind)| kind).or(duty.map(|duty| duty.kind)),
+            primary: duty.map(|duty| duty.primary.clone()).unwrap_or_default(),
+            secondary: duty.map(|duty| duty.secondary.clone()).unwrap_or_default(),
+            until: slot.map(|(_, end, _)| end).or(duty.map(|duty| duty.end)),
+            next_change: self.next_change(group, at),
+        }
+    }
+}
+
+impl CoverIndex<'_> {
+    /// The next time the group's duty changes after `at`: the end of the running slot,
+    /// or the start of the next one (by its calendar, staffed or not).
+    fn next_change(&self, group: Idx<Group>, at: Instant) -> Option<Instant> {
+        if let Some((_, end, _)) = self.slot_at(group, at) {
+            return Some(end);
+        }
+        let schedule = &self.schedules[group.index()];
+        if let Some(next) = schedule
+            .get(schedule.partition_point(|slot| slot.0 <= at))
+            .filter(|_| schedule.first().is_some_and(|first| first.0 <= at))
+        {
+            return Some(next.0);
+        }
+        // Outside the published months: the next slot by the calendar.
+        let g = &self.dataset.groups[group];
+        if !g.policy.rotation() {
+            return None;
+        }
+        let date = to_jst(at).date_naive();
+        let days = DateRange::new(date, date.succ_opt()?.succ_opt()?)?;
+        expand_slots(days, &g.calendar, &g.slots).into_iter().map(|slot| slot.start).find(|&start| start > at)
+    }
+}
+
+/// Who is on duty in a group at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnDutyNow {
+    /// The running slot's kind, if a slot is running.
+    pub kind: Option<SlotKind>,
+    /// 当番.
+    pub primary: Vec<Idx<Doctor>>,
+    /// 副当番.
+    pub secondary: Vec<Idx<Doctor>>,
+    /// End of the running slot.
+    pub until: Option<Instant>,
+    /// The next time the on-duty doctors change.
+    pub next_change: Option<Instant>,
+}
+
+/// One step for people and machines: names, phones and reasons in Japanese.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepView {
+    /// 1-based order.
+    pub order: usize,
+    /// Role label, e.g. 主治医, 当番, 後方支援病院.
+    pub role: String,
+    /// `doctor`, `station` or `hospital`.
+    pub kind: &'static str,
+    /// Id.
+    pub id: String,
+    /// Name (and institution).
+    pub name: String,
+    /// Phone to call.
+    pub phone: String,
+    /// Why this step, in Japanese.
+    pub reason: String,
+    /// Straight-line km from home.
+    pub distance_km: f64,
+    /// Beyond the 16 km home-visit limit (doctors only).
+    pub beyond_16km: bool,
+}
+
+impl CoverChain {
+    /// The steps with names, phones and Japanese reasons.
+    pub fn describe(&self, dataset: &Dataset) -> Vec<StepView> {
+        let time = |instant: Instant| to_jst(instant).format("%-m/%-d %H:%M").to_string();
+        self.steps
+            .iter()
+            .enumerate()
+            .map(|(position, step)| {
+                let (kind, id, name, phone) = match step.contact {
+                    Contact::Doctor(doctor) => {
+                        let d = &dataset.doctors[doctor];
+                        let clinic = &dataset.clinics[d.clinic].name;
+                        ("doctor", d.id.to_string(), format!("{} ({clinic})", d.name), d.best_phone().to_string())
+                    }
+                    Contact::Station(station) => {
+                        let s = &dataset.nurse_stations[station];
+                        ("station", s.id.to_string(), s.name.clone(), s.phone_24h.to_string())
+                    }
+                    Contact::Hospital(hospital) => {
+                        let h = &dataset.hospitals[hospital];
+                        ("hospital", h.id.to_string(), h.name.clone(), h.phone_24h.to_string())
+                    }
+                };
+                let (role, reason) = match step.reason {
+                    Reason::PrimaryInHours => {
+                        ("主治医".to_owned(), "主治医が対応可能 (不在なし・当番時間外)".to_owned())
+                    }
+                    Reason::PrimaryOffHours => {
+                        ("主治医".to_owned(), "輪番の時間帯のため当番医の後に連絡 (時間外)".to_owned())
+                    }
+                    Reason::CoversAbsence(absence) => {
+                        let a = &dataset.absences[absence];
+                        (
+                            "代診医".to_owned(),
+                            format!("主治医 不在中の代診 ({} {}〜{}, {})", a.reason, time(a.start), time(a.end), a.id),
+                        )
+                    }
+                    Reason::OnDuty { role, kind, until } => (
+                        role.label().to_owned(),
+                        format!("グループの{} ({}, {}まで)", role.label(), kind.label(), time(until)),
+                    ),
+                    Reason::KnowsPatient => (
+                        "顔合わせ済みのグループ医".to_owned(),
+                        "代診が決まっていないため、顔合わせ済みの医師".to_owned(),
+                    ),
+                    Reason::NearbyOnDuty { group, role, hops } => {
+                        let where_ = if hops == 0 { "同じエリア" } else { "隣接エリア" };
+                        (
+                            format!("近隣グループの{}", role.label()),
+                            format!("{where_}の {} の{}", dataset.groups[group].name, role.label()),
+                        )
+                    }
+                    Reason::Station => ("訪問看護ステーション".to_owned(), "24時間対応の連絡先".to_owned()),
+                    Reason::Backup { rank, status, formal } => {
+                        let formal = if formal { "・在宅療養後方支援病院の正式登録" } else { "" };
+                        ("後方支援病院".to_owned(), format!("登録順位 {rank} ({}{formal})", status.label()))
+                    }
+                    Reason::Acute => ("急性期病院（重症時）".to_owned(), "重症の場合の搬送先候補 (近い順)".to_owned()),
+                };
+                StepView {
+                    order: position + 1,
+                    role,
+                    kind,
+                    id,
+                    name,
+                    phone,
+                    reason,
+                    distance_km: (f64::from(step.distance_km) * 10.0).round() / 10.0,
+                    beyond_16km: kind == "doctor" && f64::from(step.distance_km) > HOME_VISIT_LIMIT_KM,
+                }
+            })
+            .collect()
+    }
+
+    /// The warnings in Japanese.
+    pub fn describe_warnings(&self, dataset: &Dataset) -> Vec<String> {
+        self.warnings
+            .iter()
+            .map(|warning| match *warning {
+                Warning::AbsentWithoutCover(absence) => {
+                    let a = &dataset.absences[absence];
+                    format!("主治医が不在 ({}, {}) で代診医が決まっていません", a.reason, a.id)
+                }
+                Warning::OnDutyButAbsent(doctor, absence) => format!(
+                    "当番表の {} は不在です ({}): 当番表の修正が必要です",
+                    dataset.doctors[doctor].name, dataset.absences[absence].id
+                ),
+                Warning::SlotUnstaffed(kind) => format!("{} の当番が割り当てられていません", kind.label()),
+                Warning::NoGroupCoverConsent => {
+                    "グループ医診療の同意がありません: グループ医が診療する前に同意を得てください".to_owned()
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,13 @@
+//! The cover lookup: who covers a patient at an instant, in escalation order, from the
+//! published rotas ([`RotaBook`]) and the dataset; and who is on duty in a group.
+
+mod book;
+mod chain;
+mod error;
+
+pub use book::{Duty, RotaBook};
+pub use chain::{Contact, CoverChain, CoverIndex, OnDutyNow, Reason, Step, StepView, Warning};
+pub use error::CoverError;
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,223 @@
+//! The cover chain on the demo city, with a round-robin rota built here (so these tests
+//! do not depend on the solver).
+
+use super::*;
+use crate::calendar::{Month, expand_slots, parse_instant};
+use crate::dataset::Dataset;
+use crate::domain::{Idx, Patient, Role};
+use crate::generate::{GeneratorConfig, generate};
+use crate::rota::{CoverRecord, DutyRecord, RotaRecords};
+
+/// Every rotation group's December slots staffed round-robin (members not blocked by
+/// an absence), and every absence of an absence-cover group covered by the next member.
+pub(crate) fn round_robin_records(dataset: &Dataset, month: Month) -> RotaRecords {
+    let mut records = RotaRecords::default();
+    for group in &dataset.groups {
+        let members: Vec<_> = group.members.clone();
+        if group.policy.rotation() {
+            for (turn, slot) in expand_slots(month.days(), &group.calendar, &group.slots).into_iter().enumerate() {
+                let free: Vec<_> = members
+                    .iter()
+                    .copied()
+                    .filter(|&d| {
+                        !dataset
+                            .absences_of_doctor(d)
+                            .iter()
+                            .any(|&a| dataset.absences[a].overlaps(slot.start, slot.end))
+                    })
+                    .collect();
+                for (role, offset) in [(Role::Primary, 0), (Role::Secondary, 1)] {
+                    if free.len() > offset {
+                        let doctor = free[(turn + offset) % free.len()];
+                        records.duties.push(DutyRecord {
+                            group: group.id.to_string(),
+                            date: slot.date,
+                            slot: slot.kind,
+                            role,
+                            doctor: dataset.doctors[doctor].id.to_string(),
+                            doctor_name: String::new(),
+                            start: Some(slot.start),
+                            end: Some(slot.end),
+                        });
+                    }
+                }
+            }
+        }
+        if group.policy.absence_cover() {
+            for (position, &member) in members.iter().enumerate() {
+                for &absence in dataset.absences_of_doctor(member) {
+                    let cover = members[(position + 1) % members.len()];
+                    records.covers.push(CoverRecord {
+                        group: group.id.to_string(),
+                        absence: dataset.absences[absence].id.to_string(),
+                        doctor: dataset.doctors[cover].id.to_string(),
+                        doctor_name: String::new(),
+                    });
+                }
+            }
+        }
+    }
+    records
+}
+
+fn demo() -> (Dataset, RotaBook) {
+    let dataset = generate(&GeneratorConfig::okayama());
+    let mut book = RotaBook::new(&dataset);
+    book.add(&dataset, &round_robin_records(&dataset, "2026-12".parse().unwrap())).unwrap();
+    (dataset, book)
+}
+
+/// A patient of a rotation group whose 主治医 has no absence in December.
+fn rotation_patient(dataset: &Dataset) -> Idx<Patient> {
+    dataset
+        .patients
+        .indices()
+        .find(|&p| {
+            let patient = &dataset.patients[p];
+            dataset.groups[patient.group].policy.rotation()
+                && !dataset.groups[patient.group].policy.absence_cover()
+                && dataset.absences_of_doctor(patient.primary_doctor).is_empty()
+                && patient.nurse_station.is_some()
+        })
+        .expect("such a patient")
+}
+
+fn roles(dataset: &Dataset, chain: &CoverChain) -> Vec<String> {
+    chain.describe(dataset).into_iter().map(|step| step.role).collect()
+}
+
+#[test]
+fn in_clinic_hours_the_primary_doctor_comes_first() {
+    let (dataset, book) = demo();
+    let index = CoverIndex::new(&dataset, &book);
+    let patient = rotation_patient(&dataset);
+    let chain = index.chain(patient, parse_instant("2026-12-09T10:00").unwrap());
+    let roles = roles(&dataset, &chain);
+    assert_eq!(roles[0], "主治医");
+    assert_eq!(chain.steps[0].contact, Contact::Doctor(dataset.patients[patient].primary_doctor));
+    assert!(roles.contains(&"訪問看護ステーション".to_owned()));
+    assert!(roles.iter().any(|role| role == "急性期病院（重症時）"));
+}
+
+#[test]
+fn at_three_in_the_morning_the_rota_comes_first() {
+    let (dataset, book) = demo();
+    let index = CoverIndex::new(&dataset, &book);
+    let patient = rotation_patient(&dataset);
+    let at = parse_instant("2026-12-10T03:00").unwrap();
+    let chain = index.chain(patient, at);
+    let roles = roles(&dataset, &chain);
+    assert_eq!(&roles[..2], ["当番", "副当番"], "{roles:?}");
+    // The night of 12/9 is running at 3 a.m. on 12/10.
+    let duty = book.duty_at(dataset.patients[patient].group, at).unwrap();
+    assert_eq!(chain.steps[0].contact, Contact::Doctor(duty.primary[0]));
+    // The 主治医 is listed once: on duty that night, or after the on-duty doctors.
+    let own = Contact::Doctor(dataset.patients[patient].primary_doctor);
+    let listed: Vec<usize> = chain.steps.iter().enumerate().filter(|(_, s)| s.contact == own).map(|(i, _)| i).collect();
+    assert_eq!(listed.len(), 1);
+    let own_doctor = dataset.patients[patient].primary_doctor;
+    assert!(duty.primary.contains(&own_doctor) || duty.secondary.contains(&own_doctor) || listed[0] >= 2);
+    let station = roles.iter().position(|role| role == "訪問看護ステーション").unwrap();
+    let backup = roles.iter().position(|role| role == "後方支援病院");
+    let acute = roles.iter().position(|role| role == "急性期病院（重症時）").unwrap();
+    assert!(backup.is_none_or(|backup| station < backup && backup < acute));
+    // Nearby groups' on-duty doctors come after the group's own and the 主治医, nearest first.
+    let nearby: Vec<f32> = chain
+        .steps
+        .iter()
+        .filter(|step| matches!(step.reason, Reason::NearbyOnDuty { .. }))
+        .map(|step| step.distance_km)
+        .collect();
+    assert!(!nearby.is_empty());
+    assert!(nearby.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn during_an_absence_the_covering_doctor_comes_first() {
+    let (dataset, book) = demo();
+    let index = CoverIndex::new(&dataset, &book);
+    // An absence-cover-only group's doctor, absent on a weekday daytime.
+    let (patient, absence) = dataset
+        .patients
+        .indices()
+        .find_map(|p| {
+            let patient = &dataset.patients[p];
+            let group = &dataset.groups[patient.group];
+            if group.policy.rotation() || !group.policy.absence_cover() {
+                return None;
+            }
+            dataset.absences_of_doctor(patient.primary_doctor).first().map(|&a| (p, a))
+        })
+        .expect("an absent doctor's patient");
+    let a = &dataset.absences[absence];
+    let at = a.start + (a.end - a.start) / 2;
+    let chain = index.chain(patient, at);
+    assert_eq!(chain.steps[0].reason, Reason::CoversAbsence(absence));
+    assert_eq!(
+        Some(match chain.steps[0].contact {
+            Contact::Doctor(d) => d,
+            _ => unreachable!(),
+        }),
+        book.cover_of(absence)
+    );
+    assert!(!chain.steps.iter().any(|s| s.contact == Contact::Doctor(dataset.patients[patient].primary_doctor)));
+
+    // Without a cover in the book, the doctors who know the patient, and a warning.
+    let empty = RotaBook::new(&dataset);
+    let index = CoverIndex::new(&dataset, &empty);
+    let chain = index.chain(patient, at);
+    assert!(chain.warnings.contains(&Warning::AbsentWithoutCover(absence)));
+    assert!(
+        chain
+            .steps
+            .iter()
+            .take_while(|s| matches!(s.contact, Contact::Doctor(_)))
+            .all(|s| s.reason == Reason::KnowsPatient)
+    );
+}
+
+#[test]
+fn on_duty_and_next_change() {
+    let (dataset, book) = demo();
+    let index = CoverIndex::new(&dataset, &book);
+    let group = dataset.groups.lookup("G-NAKA-2").unwrap();
+    let night = index.on_duty(group, parse_instant("2026-12-09T23:00").unwrap());
+    assert!(night.kind.is_some_and(|kind| kind.is_night()));
+    assert_eq!(night.until, Some(parse_instant("2026-12-10T08:30").unwrap()));
+    assert_eq!(night.next_change, night.until);
+    let day = index.on_duty(group, parse_instant("2026-12-09T10:00").unwrap());
+    assert_eq!(day.kind, None);
+    assert_eq!(day.next_change, Some(parse_instant("2026-12-09T18:00").unwrap()));
+}
+
+#[test]
+fn a_later_rota_version_replaces_the_earlier_one_slot_by_slot() {
+    let (dataset, mut book) = demo();
+    let group = dataset.groups.lookup("G-NAKA-2").unwrap();
+    let at = parse_instant("2026-12-09T23:00").unwrap();
+    let before = book.duty_at(group, at).unwrap().clone();
+    let replacement = dataset.groups[group].members.iter().copied().find(|d| !before.primary.contains(d)).unwrap();
+    let swap = RotaRecords {
+        duties: vec![DutyRecord {
+            group: "G-NAKA-2".into(),
+            date: "2026-12-09".parse().unwrap(),
+            slot: before.kind,
+            role: Role::Primary,
+            doctor: dataset.doctors[replacement].id.to_string(),
+            doctor_name: String::new(),
+            start: None,
+            end: None,
+        }],
+        covers: Vec::new(),
+    };
+    book.add(&dataset, &swap).unwrap();
+    let after = book.duty_at(group, at).unwrap();
+    assert_eq!(after.primary, [replacement]);
+    assert_eq!((after.start, after.end), (before.start, before.end), "times come from the calendar");
+    // Unknown ids are refused.
+    let bad = RotaRecords {
+        duties: vec![DutyRecord { doctor: "D9999".into(), ..swap.duties[0].clone() }],
+        covers: Vec::new(),
+    };
+    assert_eq!(book.add(&dataset, &bad), Err(CoverError::UnknownDoctor { id: "D9999".into() }));
+}
