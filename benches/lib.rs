@@ -79,3 +79,75 @@ pub fn rota_instances() -> Vec<RotaInstance> {
         RotaInstance { name: "city-12", config: GeneratorConfig::okayama() },
     ]
 }
+
+/// A quick rota for lookup benchmarks: every rotation group's slots of `month` staffed
+/// round-robin by members not absent, and every absence of an absence-cover group
+/// covered by the next member. (Lookup cost does not depend on how fair a rota is.)
+pub fn round_robin_rota(dataset: &renkei_core::dataset::Dataset, month: Month) -> renkei_core::rota::RotaRecords {
+    use renkei_core::calendar::expand_slots;
+    use renkei_core::domain::Role;
+    use renkei_core::rota::{CoverRecord, DutyRecord, RotaRecords};
+    let mut records = RotaRecords::default();
+    for group in &dataset.groups {
+        if group.policy.rotation() {
+            for (turn, slot) in expand_slots(month.days(), &group.calendar, &group.slots).into_iter().enumerate() {
+                let free: Vec<_> = group
+                    .members
+                    .iter()
+                    .copied()
+                    .filter(|&d| {
+                        !dataset
+                            .absences_of_doctor(d)
+                            .iter()
+                            .any(|&a| dataset.absences[a].overlaps(slot.start, slot.end))
+                    })
+                    .collect();
+                for (role, offset) in [(Role::Primary, 0), (Role::Secondary, 1)] {
+                    if free.len() > offset {
+                        records.duties.push(DutyRecord {
+                            group: group.id.to_string(),
+                            date: slot.date,
+                            slot: slot.kind,
+                            role,
+                            doctor: dataset.doctors[free[(turn + offset) % free.len()]].id.to_string(),
+                            doctor_name: String::new(),
+                            start: Some(slot.start),
+                            end: Some(slot.end),
+                        });
+                    }
+                }
+            }
+        }
+        if group.policy.absence_cover() {
+            for (position, &member) in group.members.iter().enumerate() {
+                for &absence in dataset.absences_of_doctor(member) {
+                    records.covers.push(CoverRecord {
+                        group: group.id.to_string(),
+                        absence: dataset.absences[absence].id.to_string(),
+                        doctor: dataset.doctors[group.members[(position + 1) % group.members.len()]].id.to_string(),
+                        doctor_name: String::new(),
+                    });
+                }
+            }
+        }
+    }
+    records
+}
+
+/// A small deterministic pseudo-random sequence (xorshift64*), for picking queries.
+pub struct Picks(u64);
+
+impl Picks {
+    /// A sequence from `seed` (not 0).
+    pub fn new(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    /// The next number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n as u64) as usize
+    }
+}

@@ -20,6 +20,10 @@ const NEIGHBOURS_LISTED: usize = 3;
 const KNOWN_LISTED: usize = 3;
 /// At most this many acute hospitals are listed.
 const ACUTE_LISTED: usize = 2;
+/// Nearby groups searched for on-duty doctors: the nearest this many (by the centre of
+/// their members' clinics), same area first. Farther groups' doctors would not make the
+/// nearest few.
+const NEARBY_GROUPS: usize = 6;
 
 /// Who a step is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -119,28 +123,47 @@ pub struct CoverChain {
 pub struct CoverIndex<'d> {
     dataset: &'d Dataset,
     book: &'d RotaBook,
-    network: CareNetwork,
     /// Per group: groups to fall back on (same area, then neighbouring areas).
     nearby: Vec<Vec<(Idx<Group>, u32)>>,
     /// Per rotation group: its slots (from its calendar, whatever the rota staffs) over
     /// the months the book spans, by start.
     schedules: Vec<Vec<(Instant, Instant, SlotKind)>>,
+    /// Per area: the 急性期 hospitals of the area and its neighbours.
+    acute: Vec<Vec<Idx<Hospital>>>,
 }
 
 impl<'d> CoverIndex<'d> {
     /// Prepares lookups over `dataset` with the rotas in `book`.
     pub fn new(dataset: &'d Dataset, book: &'d RotaBook) -> Self {
         let network = CareNetwork::new(dataset);
+        let centre = |group: Idx<Group>| {
+            let members = &dataset.groups[group].members;
+            let n = members.len().max(1) as f64;
+            let (lat, lon) = members.iter().fold((0.0, 0.0), |(lat, lon), &m| {
+                let at = dataset.clinics[dataset.doctors[m].clinic].location;
+                (lat + at.lat(), lon + at.lon())
+            });
+            LatLon::new(lat / n, lon / n).unwrap_or(dataset.areas[dataset.groups[group].area].location)
+        };
+        let centres: Vec<LatLon> = dataset.groups.indices().map(centre).collect();
         let nearby = dataset
             .groups
             .indices()
             .map(|group| {
-                network
+                let mut near: Vec<(Idx<Group>, u32)> = network
                     .nearby_groups(group, 1)
                     .into_iter()
                     .filter(|nearby| dataset.groups[nearby.group].policy.rotation())
                     .map(|nearby| (nearby.group, nearby.hops))
-                    .collect()
+                    .collect();
+                let from = centres[group.index()];
+                near.sort_by(|a, b| {
+                    a.1.cmp(&b.1)
+                        .then(from.distance_km(centres[a.0.index()]).total_cmp(&from.distance_km(centres[b.0.index()])))
+                        .then(a.0.cmp(&b.0))
+                });
+                near.truncate(NEARBY_GROUPS);
+                near
             })
             .collect();
         let schedules = dataset
@@ -163,7 +186,18 @@ impl<'d> CoverIndex<'d> {
                     .collect()
             })
             .collect();
-        Self { dataset, book, network, nearby, schedules }
+        let acute = dataset
+            .areas
+            .indices()
+            .map(|area| {
+                network
+                    .acute_hospitals_near(dataset, area, dataset.areas[area].location)
+                    .into_iter()
+                    .map(|(h, _)| h)
+                    .collect()
+            })
+            .collect();
+        Self { dataset, book, nearby, schedules, acute }
     }
 
     /// The group's slots by its calendar (staffed or not) that start on a date of `days`.
@@ -253,13 +287,18 @@ impl<'d> CoverIndex<'d> {
                 });
             }
         }
-        let acute = self.network.acute_hospitals_near(d, group.area, home);
-        let listed: Vec<Contact> = steps.iter().map(|step| step.contact).collect();
-        for (hospital, km) in
-            acute.into_iter().filter(|(h, _)| !listed.contains(&Contact::Hospital(*h))).take(ACUTE_LISTED)
-        {
-            steps.push(Step { contact: Contact::Hospital(hospital), reason: Reason::Acute, distance_km: km as f32 });
-        }
+        let before_acute = steps.len();
+        let mut acute: Vec<Step> = self.acute[group.area.index()]
+            .iter()
+            .filter(|&&h| !steps[..before_acute].iter().any(|step| step.contact == Contact::Hospital(h)))
+            .map(|&hospital| Step {
+                contact: Contact::Hospital(hospital),
+                reason: Reason::Acute,
+                distance_km: Self::km(d.hospitals[hospital].location, home),
+            })
+            .collect();
+        acute.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
+        steps.extend(acute.into_iter().take(ACUTE_LISTED));
         let date = to_jst(at).date_naive();
         let consented = d.consents_of_patient(patient).iter().any(|&c| {
             let consent = &d.consents[c];
@@ -372,16 +411,23 @@ impl<'d> CoverIndex<'d> {
                     {
                         continue;
                     }
+                    // Ranked by a cheap planar distance; the listed few get the exact one below.
+                    let clinic = self.dataset.clinics[self.dataset.doctors[doctor].clinic].location;
                     found.push(Step {
                         contact,
                         reason: Reason::NearbyOnDuty { group, role, hops },
-                        distance_km: self.doctor_km(doctor, p.home),
+                        distance_km: planar_km(clinic, p.home),
                     });
                 }
             }
         }
         found.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
-        steps.extend(found.into_iter().take(NEIGHBOURS_LISTED));
+        for mut step in found.into_iter().take(NEIGHBOURS_LISTED) {
+            if let Contact::Doctor(doctor) = step.contact {
+                step.distance_km = self.doctor_km(doctor, p.home);
+            }
+            steps.push(step);
+        }
     }
 
     /// Who is on duty in `group` at `at`, and when that changes.
@@ -421,6 +467,15 @@ impl CoverIndex<'_> {
         let days = DateRange::new(date, date.succ_opt()?.succ_opt()?)?;
         expand_slots(days, &g.calendar, &g.slots).into_iter().map(|slot| slot.start).find(|&start| start > at)
     }
+}
+
+/// Equirectangular distance in km: within a fraction of a percent of the great circle at
+/// city scale, without the trigonometry of every point.
+fn planar_km(a: LatLon, b: LatLon) -> f32 {
+    const KM_PER_DEGREE: f64 = 111.195;
+    let dlat = (a.lat() - b.lat()) * KM_PER_DEGREE;
+    let dlon = (a.lon() - b.lon()) * KM_PER_DEGREE * ((a.lat() + b.lat()) * 0.5).to_radians().cos();
+    (dlat * dlat + dlon * dlon).sqrt() as f32
 }
 
 /// Who is on duty in a group at an instant.

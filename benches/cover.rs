@@ -1,0 +1,118 @@
+//! Cover-lookup latency and audit time.
+//!
+//! `cargo bench -p renkei-benches --bench cover` prints:
+//! - the escalation chain for random (patient, instant in December 2026) pairs over a
+//!   generated country of 100,000 patients and 3,000 doctors: p50, p90, p99 and max of
+//!   each lookup's own time, measured one by one (target: p99 under 10 µs);
+//! - the coverage audit of the demo city's largest area's month (300 patients, target
+//!   under 1 s), median of several runs.
+
+use std::time::{Duration, Instant};
+
+use renkei_benches::{Picks, round_robin_rota};
+use renkei_core::audit::audit;
+use renkei_core::calendar::{Month, jst_instant};
+use renkei_core::cover::{CoverIndex, RotaBook};
+use renkei_core::generate::{GeneratorConfig, generate};
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn lookups() {
+    let started = Instant::now();
+    let dataset = generate(&GeneratorConfig::synthetic(7, 20, 10, 3_000, 100_000));
+    let december: Month = "2026-12".parse().expect("month");
+    let mut book = RotaBook::new(&dataset);
+    book.add(&dataset, &round_robin_rota(&dataset, december)).expect("valid rota");
+    let index = CoverIndex::new(&dataset, &book);
+    println!(
+        "cover/chain: {} patients, {} doctors, {} groups (set up in {:.1} s)",
+        dataset.patients.len(),
+        dataset.doctors.len(),
+        dataset.groups.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let month_start = jst_instant(december.first_day(), chrono::NaiveTime::MIN);
+    let minutes = 31 * 24 * 60;
+    let mut picks = Picks::new(2026);
+    let patients: Vec<_> = dataset.patients.indices().collect();
+    let queries: Vec<_> = (0..200_000)
+        .map(|_| {
+            let patient = patients[picks.below(patients.len())];
+            let at = month_start + chrono::Duration::minutes(picks.below(minutes) as i64);
+            (patient, at)
+        })
+        .collect();
+    // Warm up, then time each lookup on its own.
+    let mut steps = 0;
+    for &(patient, at) in queries.iter().take(20_000) {
+        steps += index.chain(patient, at).steps.len();
+    }
+    let mut times = Vec::with_capacity(queries.len());
+    for &(patient, at) in &queries {
+        let start = Instant::now();
+        let chain = index.chain(patient, at);
+        times.push(start.elapsed());
+        steps += chain.steps.len();
+    }
+    times.sort_unstable();
+    println!(
+        "cover/chain: {} lookups, p50 {:.2} µs, p90 {:.2} µs, p99 {:.2} µs, max {:.1} µs (mean steps {:.1})",
+        times.len(),
+        percentile(&times, 0.50).as_secs_f64() * 1e6,
+        percentile(&times, 0.90).as_secs_f64() * 1e6,
+        percentile(&times, 0.99).as_secs_f64() * 1e6,
+        times.last().expect("some").as_secs_f64() * 1e6,
+        steps as f64 / (queries.len() + 20_000) as f64
+    );
+}
+
+fn audits() {
+    let dataset = generate(&GeneratorConfig::okayama());
+    let december: Month = "2026-12".parse().expect("month");
+    let mut book = RotaBook::new(&dataset);
+    book.add(&dataset, &round_robin_rota(&dataset, december)).expect("valid rota");
+    let index = CoverIndex::new(&dataset, &book);
+    // The area with the most patients (北区中央: 300), all its groups.
+    let area = dataset
+        .areas
+        .indices()
+        .max_by_key(|&a| {
+            dataset
+                .groups
+                .indices()
+                .filter(|&g| dataset.groups[g].area == a)
+                .map(|g| dataset.patients_of_group(g).len())
+                .sum::<usize>()
+        })
+        .expect("areas");
+    let groups: Vec<_> = dataset.groups.indices().filter(|&g| dataset.groups[g].area == area).collect();
+    let patients: usize = groups.iter().map(|&g| dataset.patients_of_group(g).len()).sum();
+    let mut times = Vec::new();
+    let mut findings = 0;
+    for _ in 0..9 {
+        let start = Instant::now();
+        findings = audit(&index, &groups, december).findings.len();
+        times.push(start.elapsed());
+    }
+    times.sort_unstable();
+    println!(
+        "audit: area {} ({} groups, {patients} patients) December 2026: median {:.1} ms over {} runs (min {:.1}, max {:.1}), {findings} findings",
+        dataset.areas[area].id,
+        groups.len(),
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        times.len(),
+        times[0].as_secs_f64() * 1e3,
+        times.last().expect("runs").as_secs_f64() * 1e3,
+    );
+}
+
+fn main() {
+    // `cargo test --benches` runs this with `--test`-like flags; keep it quick then.
+    if std::env::args().any(|arg| arg == "--test" || arg == "--list") {
+        return;
+    }
+    lookups();
+    audits();
+}
