@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -138,7 +139,8 @@ def table(rows: list[dict], time_limit: float, runs: int, workers: int) -> str:
         f"CP-SAT with {workers} workers. Wall = median wall-clock seconds of the whole process. "
         "Shortfall and objective are renkei's validator's scores of each rota "
         "(median [min–max] when runs differ). Time to proven optimum: median wall of the runs "
-        "that proved every stage optimal.",
+        "that proved every stage optimal. The raw runs give the 1-minute load average before each run "
+        "(the machine has 2 cores; other work skews wall times).",
         "",
         "| instance | doctors | binaries | renkei wall s | renkei status | renkei shortfall | renkei objective "
         "| CP-SAT wall s | CP-SAT status | CP-SAT shortfall | CP-SAT objective "
@@ -187,11 +189,13 @@ def main() -> None:
             for solver in ("renkei", "cpsat"):
                 out = work / f"rota-{solver}-{i}.json"
                 out.unlink(missing_ok=True)
+                load = os.getloadavg()[0]  # other work on the machine skews wall times
                 if solver == "renkei":
                     result = solve_renkei(renkei, problem_toml, out, args.time_limit)
                 else:
                     result = solve_cpsat(problem_json, out, args.time_limit, args.workers, args.subsolvers)
                 result["run"] = i
+                result["load_before"] = round(load, 2)
                 if "error" in result:
                     loud(f"{instance} run {i}: {solver} failed: {result['error']}")
                 elif not out.exists():
@@ -224,8 +228,8 @@ def main() -> None:
            "subsolvers": args.subsolvers, "instances": rows}
     (BENCH / "compare.json").write_text(json.dumps(raw, ensure_ascii=False, indent=1), encoding="utf-8")
     lines = [markdown, "## Raw runs", "",
-             "| instance | run | solver | wall s | status | shortfall | objective | violations | detail |",
-             "|---|--:|---|--:|---|--:|--:|--:|---|"]
+             "| instance | run | solver | wall s | load | status | shortfall | objective | violations | detail |",
+             "|---|--:|---|--:|--:|---|--:|--:|--:|---|"]
     for row in rows:
         for solver in ("renkei", "cpsat"):
             for r in row[solver]:
@@ -236,7 +240,7 @@ def main() -> None:
                 else:
                     detail = (f"stages {r.get('stage_seconds')}; bound {r.get('bound')}"
                               if "error" not in r else r["error"][:200])
-                lines.append(f"| {row['instance']} | {r['run']} | {solver} | {r['wall']:.2f} | "
+                lines.append(f"| {row['instance']} | {r['run']} | {solver} | {r['wall']:.2f} | {r['load_before']} | "
                              f"{r.get('status', 'error')} | {v.get('shortfall', '—')} | {v.get('objective', '—')} | "
                              f"{len(v.get('violations', []))} | {detail} |")
     (BENCH / "compare.md").write_text(markdown + "\n" + "\n".join(lines[1:]) + "\n", encoding="utf-8")
