@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use renkei_core::dataset::{self, DataFiles, Dataset};
 
 /// Reads the `.csv` and `.toml` files of a data directory.
-pub(crate) fn read(dir: &Path) -> anyhow::Result<DataFiles> {
+pub fn read(dir: &Path) -> anyhow::Result<DataFiles> {
     if !dir.is_dir() {
         bail!("データディレクトリ {} がありません (no such directory)", dir.display());
     }
@@ -32,7 +32,7 @@ pub(crate) fn read(dir: &Path) -> anyhow::Result<DataFiles> {
 }
 
 /// Reads and validates a data directory; on bad data the error lists every problem.
-pub(crate) fn load(dir: &Path) -> anyhow::Result<Dataset> {
+pub fn load(dir: &Path) -> anyhow::Result<Dataset> {
     let files = read(dir)?;
     dataset::parse(&files).map_err(|invalid| {
         let listing: Vec<String> = invalid.problems.iter().map(ToString::to_string).collect();
@@ -51,7 +51,7 @@ pub(crate) fn load(dir: &Path) -> anyhow::Result<Dataset> {
 /// interrupted run leaves nothing half-written. An existing non-empty `dir` is refused
 /// unless `overwrite`; then only the data files are replaced, and anything else in the
 /// directory (problem files, published rotas) is left as it is.
-pub(crate) fn write_new(dataset: &Dataset, dir: &Path, overwrite: bool) -> anyhow::Result<()> {
+pub fn write_new(dataset: &Dataset, dir: &Path, overwrite: bool) -> anyhow::Result<()> {
     let occupied = dir.exists() && fs::read_dir(dir).map(|mut entries| entries.next().is_some()).unwrap_or(true);
     if occupied && !overwrite {
         bail!("{} は空ではありません (not empty; pass --force to replace its data files)", dir.display());

@@ -1,7 +1,8 @@
 //! `renkei`: the command line of the renkei home-care backup system.
 
 mod cli;
-mod data_dir;
+
+use renkei_service::data_dir;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -67,6 +68,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Run the HTTP service (サービスの起動).
+    Serve(cli::serve::ServeArgs),
+    /// Import a data directory into the service's database, replacing its data (データの取り込み).
+    Import(cli::serve::ImportArgs),
+    /// Issue an API token for a role (トークンの発行).
+    Token(cli::serve::TokenArgs),
     /// Audit a group's month: every gap in cover, 16 km, 顔合わせ, consent, backup hospitals (監査).
     Audit {
         /// The data directory.
@@ -93,6 +100,9 @@ fn main() -> ExitCode {
         Command::Cover { dir, patient, at, format } => cli::cover::cover(dir, patient, at.as_deref(), *format),
         Command::OnDuty { dir, group, at, format } => cli::cover::on_duty(dir, group, at.as_deref(), *format),
         Command::Audit { dir, group, month, format } => cli::cover::audit_month(dir, group, month, *format),
+        Command::Serve(args) => cli::serve::serve(args).map(Outcome::ok),
+        Command::Import(args) => cli::serve::import(args).map(Outcome::ok),
+        Command::Token(args) => cli::serve::token(args).map(Outcome::ok),
     };
     match result {
         Ok(outcome) => {

@@ -154,8 +154,7 @@ fn the_audit_finds_every_seeded_gap_and_nothing_else() {
     let g1 = dataset.groups.lookup("G1").unwrap();
     let (d2, d3) = (dataset.doctors.lookup("D2").unwrap(), dataset.doctors.lookup("D3").unwrap());
     let far_duties: Vec<(Instant, Instant)> = book
-        .duties(g1)
-        .iter()
+        .current_duties(g1)
         .filter(|duty| duty.primary.iter().chain(&duty.secondary).all(|&d| d == d2 || d == d3))
         .map(|duty| (duty.start, duty.end))
         .collect();

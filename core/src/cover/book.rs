@@ -1,4 +1,9 @@
 //! The rotas in force: each group's duties in time order, and who covers which absence.
+//!
+//! A book can hold several published versions of a rota ([`RotaBook::add_version`]):
+//! a duty superseded by a later version stays in the book with the instant it stopped
+//! being in force, so a question about a past instant is answered from the version that
+//! was in force then, and history is never rewritten.
 
 use std::collections::HashMap;
 
@@ -21,7 +26,50 @@ pub struct Duty {
     pub primary: Vec<Idx<Doctor>>,
     /// 副当番.
     pub secondary: Vec<Idx<Doctor>>,
+    /// When the version holding this duty came into force; `None` for the rota's first
+    /// published version, which answers for any instant before it too (nothing else
+    /// was ever in force).
+    pub in_force_from: Option<Instant>,
+    /// When a later version superseded this duty, if one did.
+    pub superseded_at: Option<Instant>,
 }
+
+impl Duty {
+    /// Whether the duty was part of the rota in force at `instant`.
+    pub fn in_force_at(&self, instant: Instant) -> bool {
+        self.in_force_from.is_none_or(|from| from <= instant) && self.superseded_at.is_none_or(|until| instant < until)
+    }
+}
+
+/// Which duties a new version of a rota replaces: the groups it staffs over `[from, to)`
+/// (by slot start).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionScope {
+    /// The rota's groups.
+    pub groups: Vec<Idx<Group>>,
+    /// First instant of the period (inclusive).
+    pub from: Instant,
+    /// End of the period (exclusive).
+    pub to: Instant,
+}
+
+/// Who covers an absence under one version of a rota.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CoverEntry {
+    doctor: Idx<Doctor>,
+    group: Idx<Group>,
+    in_force_from: Option<Instant>,
+    superseded_at: Option<Instant>,
+}
+
+impl CoverEntry {
+    fn in_force_at(&self, instant: Instant) -> bool {
+        self.in_force_from.is_none_or(|from| from <= instant) && self.superseded_at.is_none_or(|until| instant < until)
+    }
+}
+
+/// Slots never run longer than this; it bounds the look-back of [`RotaBook::duty_at`].
+const LONGEST_SLOT_HOURS: i64 = 36;
 
 /// The start and end of a group's slot of `kind` on `date`, from its calendar.
 fn slot_times(
@@ -42,7 +90,7 @@ fn slot_times(
 #[derive(Debug, Clone, Default)]
 pub struct RotaBook {
     duties: Vec<Vec<Duty>>,
-    covers: HashMap<Idx<Absence>, Idx<Doctor>>,
+    covers: HashMap<Idx<Absence>, Vec<CoverEntry>>,
 }
 
 impl RotaBook {
@@ -55,15 +103,70 @@ impl RotaBook {
     /// (a later version of the rota). Slot times come from the records or, when absent,
     /// from the group's calendar.
     pub fn add(&mut self, dataset: &Dataset, records: &RotaRecords) -> Result<(), CoverError> {
+        let (fresh, covers) = Self::read(dataset, records, None)?;
+        for (g, duties) in self.duties.iter_mut().enumerate() {
+            let group = Idx::new(g);
+            duties.retain(|duty| !fresh.contains_key(&(group, duty.start, duty.kind)));
+        }
+        for (absence, entry) in covers {
+            self.covers.insert(absence, vec![entry]);
+        }
+        self.insert(fresh);
+        Ok(())
+    }
+
+    /// Adds a published version of a rota that came into force at `in_force_from`
+    /// (`None` for the rota's first version). The duties and absence covers of `scope`
+    /// in force before it are superseded at that instant, not removed: questions about
+    /// earlier instants still see them.
+    pub fn add_version(
+        &mut self,
+        dataset: &Dataset,
+        records: &RotaRecords,
+        scope: &VersionScope,
+        in_force_from: Option<Instant>,
+    ) -> Result<(), CoverError> {
+        let (fresh, covers) = Self::read(dataset, records, in_force_from)?;
+        let since = in_force_from.unwrap_or(Instant::MIN_UTC);
+        for &group in &scope.groups {
+            for duty in &mut self.duties[group.index()] {
+                if duty.superseded_at.is_none() && scope.from <= duty.start && duty.start < scope.to {
+                    duty.superseded_at = Some(since);
+                }
+            }
+        }
+        for (&absence, entries) in &mut self.covers {
+            let a = &dataset.absences[absence];
+            for entry in entries.iter_mut() {
+                if entry.superseded_at.is_none()
+                    && scope.groups.contains(&entry.group)
+                    && a.overlaps(scope.from, scope.to)
+                {
+                    entry.superseded_at = Some(since);
+                }
+            }
+        }
+        for (absence, entry) in covers {
+            self.covers.entry(absence).or_default().push(entry);
+        }
+        self.insert(fresh);
+        Ok(())
+    }
+
+    /// Reads records into duties keyed by slot, and absence covers.
+    #[allow(clippy::type_complexity)]
+    fn read(
+        dataset: &Dataset,
+        records: &RotaRecords,
+        in_force_from: Option<Instant>,
+    ) -> Result<(HashMap<(Idx<Group>, Instant, SlotKind), Duty>, Vec<(Idx<Absence>, CoverEntry)>), CoverError> {
         let doctor =
             |id: &str| dataset.doctors.lookup(id).ok_or_else(|| CoverError::UnknownDoctor { id: id.to_owned() });
-        // The new version's duties, keyed by slot.
+        let group_of =
+            |id: &str| dataset.groups.lookup(id).ok_or_else(|| CoverError::UnknownGroup { id: id.to_owned() });
         let mut fresh: HashMap<(Idx<Group>, Instant, SlotKind), Duty> = HashMap::new();
         for duty in &records.duties {
-            let group = dataset
-                .groups
-                .lookup(&duty.group)
-                .ok_or_else(|| CoverError::UnknownGroup { id: duty.group.clone() })?;
+            let group = group_of(&duty.group)?;
             let (start, end) = match (duty.start, duty.end) {
                 (Some(start), Some(end)) => (start, end),
                 _ => slot_times(dataset, group, duty.date, duty.slot).ok_or_else(|| CoverError::NoSuchSlot {
@@ -79,6 +182,8 @@ impl RotaBook {
                 kind: duty.slot,
                 primary: Vec::new(),
                 secondary: Vec::new(),
+                in_force_from,
+                superseded_at: None,
             });
             let list = match duty.role {
                 Role::Primary => &mut entry.primary,
@@ -88,31 +193,43 @@ impl RotaBook {
                 list.push(doctor);
             }
         }
-        for (g, duties) in self.duties.iter_mut().enumerate() {
-            let group = Idx::new(g);
-            duties.retain(|duty| !fresh.contains_key(&(group, duty.start, duty.kind)));
-        }
-        for ((group, ..), duty) in fresh {
-            self.duties[group.index()].push(duty);
-        }
-        for duties in &mut self.duties {
-            duties.sort_by_key(|duty| (duty.start, duty.kind));
-        }
+        let mut covers = Vec::with_capacity(records.covers.len());
         for cover in &records.covers {
             let absence = dataset
                 .absences
                 .lookup(&cover.absence)
                 .ok_or_else(|| CoverError::UnknownAbsence { id: cover.absence.clone() })?;
-            self.covers.insert(absence, doctor(&cover.doctor)?);
+            let entry = CoverEntry {
+                doctor: doctor(&cover.doctor)?,
+                group: group_of(&cover.group)?,
+                in_force_from,
+                superseded_at: None,
+            };
+            covers.push((absence, entry));
         }
-        Ok(())
+        Ok((fresh, covers))
     }
 
-    /// The group's duty at `at`, if a slot of its rota is running then.
+    fn insert(&mut self, fresh: HashMap<(Idx<Group>, Instant, SlotKind), Duty>) {
+        for ((group, ..), duty) in fresh {
+            self.duties[group.index()].push(duty);
+        }
+        for duties in &mut self.duties {
+            duties.sort_by_key(|duty| (duty.start, duty.kind, duty.in_force_from));
+        }
+    }
+
+    /// The group's duty at `at`, if a slot of its rota is running then, from the
+    /// version in force at `at`.
     pub fn duty_at(&self, group: Idx<Group>, at: Instant) -> Option<&Duty> {
         let duties = &self.duties[group.index()];
         let after = duties.partition_point(|duty| duty.start <= at);
-        duties[..after].iter().rev().take(2).find(|duty| at < duty.end)
+        let horizon = at - chrono::Duration::hours(LONGEST_SLOT_HOURS);
+        duties[..after]
+            .iter()
+            .rev()
+            .take_while(|duty| duty.start > horizon)
+            .find(|duty| at < duty.end && duty.in_force_at(at))
     }
 
     /// The next time the group's on-duty doctors change after `at`: the end of the
@@ -122,17 +239,32 @@ impl RotaBook {
             return Some(duty.end);
         }
         let duties = &self.duties[group.index()];
-        duties.get(duties.partition_point(|duty| duty.start <= at)).map(|duty| duty.start)
+        duties[duties.partition_point(|duty| duty.start <= at)..]
+            .iter()
+            .find(|duty| duty.in_force_at(at))
+            .map(|duty| duty.start)
     }
 
-    /// Who covers an absence (主治医・副主治医制), if the rota names someone.
-    pub fn cover_of(&self, absence: Idx<Absence>) -> Option<Idx<Doctor>> {
-        self.covers.get(&absence).copied()
+    /// Who covers an absence (主治医・副主治医制) under the rota in force at `at`, if it
+    /// names someone.
+    pub fn cover_of(&self, absence: Idx<Absence>, at: Instant) -> Option<Idx<Doctor>> {
+        let entries = self.covers.get(&absence)?;
+        entries.iter().rev().find(|entry| entry.in_force_at(at)).map(|entry| entry.doctor)
     }
 
-    /// The group's duties, by start.
-    pub fn duties(&self, group: Idx<Group>) -> &[Duty] {
+    /// The group's duties of every version, by start.
+    pub fn all_duties(&self, group: Idx<Group>) -> &[Duty] {
         &self.duties[group.index()]
+    }
+
+    /// The group's duties in force at `as_of`, by start: the rota as it stood then.
+    pub fn duties_as_of(&self, group: Idx<Group>, as_of: Instant) -> impl Iterator<Item = &Duty> {
+        self.duties[group.index()].iter().filter(move |duty| duty.in_force_at(as_of))
+    }
+
+    /// The group's duties as the latest versions have them (none superseded), by start.
+    pub fn current_duties(&self, group: Idx<Group>) -> impl Iterator<Item = &Duty> {
+        self.duties[group.index()].iter().filter(|duty| duty.superseded_at.is_none())
     }
 
     /// Whether the book has any duty of `group` in `[from, to)`.

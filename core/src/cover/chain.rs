@@ -173,7 +173,7 @@ impl<'d> CoverIndex<'d> {
                 if !group.policy.rotation() {
                     return Vec::new();
                 }
-                let duties = book.duties(g);
+                let duties = book.all_duties(g);
                 let (Some(first), Some(last)) = (duties.first(), duties.last()) else { return Vec::new() };
                 let month_of = |instant: Instant| Month::containing(to_jst(instant).date_naive());
                 let (Some(first), Some(last)) = (month_of(first.start), month_of(last.start)) else {
@@ -332,7 +332,7 @@ impl<'d> CoverIndex<'d> {
             });
         }
         if let Some(absence) = primary_absence {
-            match self.book.cover_of(absence).filter(|&cover| self.absence_at(cover, at).is_none()) {
+            match self.book.cover_of(absence, at).filter(|&cover| self.absence_at(cover, at).is_none()) {
                 Some(cover) => steps.push(Step {
                     contact: Contact::Doctor(cover),
                     reason: Reason::CoversAbsence(absence),

@@ -5,7 +5,7 @@ mod book;
 mod chain;
 mod error;
 
-pub use book::{Duty, RotaBook};
+pub use book::{Duty, RotaBook, VersionScope};
 pub use chain::{Contact, CoverChain, CoverIndex, OnDutyNow, Reason, Step, StepView, Warning};
 pub use error::CoverError;
 

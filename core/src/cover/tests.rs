@@ -158,7 +158,7 @@ fn during_an_absence_the_covering_doctor_comes_first() {
             Contact::Doctor(d) => d,
             _ => unreachable!(),
         }),
-        book.cover_of(absence)
+        book.cover_of(absence, at)
     );
     assert!(!chain.steps.iter().any(|s| s.contact == Contact::Doctor(dataset.patients[patient].primary_doctor)));
 
@@ -220,4 +220,51 @@ fn a_later_rota_version_replaces_the_earlier_one_slot_by_slot() {
         covers: Vec::new(),
     };
     assert_eq!(book.add(&dataset, &bad), Err(CoverError::UnknownDoctor { id: "D9999".into() }));
+}
+
+#[test]
+fn a_later_published_version_answers_only_from_when_it_came_into_force() {
+    let dataset = generate(&GeneratorConfig::okayama());
+    let month: Month = "2026-12".parse().unwrap();
+    let records = round_robin_records(&dataset, month);
+    let group = dataset.groups.lookup("G-NAKA-2").unwrap();
+    let scope = VersionScope {
+        groups: dataset.groups.indices().collect(),
+        from: parse_instant("2026-12-01T00:00").unwrap(),
+        to: parse_instant("2027-01-01T00:00").unwrap(),
+    };
+    let mut book = RotaBook::new(&dataset);
+    book.add_version(&dataset, &records, &scope, None).unwrap();
+    let night = parse_instant("2026-12-20T23:00").unwrap();
+    let first = book.duty_at(group, night).unwrap().clone();
+    assert_eq!(first.in_force_from, None);
+
+    // Version 2, published on 12-10: another doctor takes the 12-20 night's primary duty.
+    let replacement = dataset.groups[group].members.iter().copied().find(|d| !first.primary.contains(d)).unwrap();
+    let mut second = records.clone();
+    for duty in &mut second.duties {
+        if duty.group == "G-NAKA-2" && duty.start == Some(first.start) && duty.role == Role::Primary {
+            duty.doctor = dataset.doctors[replacement].id.to_string();
+        }
+    }
+    // The night of 12-05 is dropped from version 2: unstaffed from then on.
+    let early = parse_instant("2026-12-05T23:00").unwrap();
+    let early_start = book.duty_at(group, early).unwrap().start;
+    second.duties.retain(|duty| !(duty.group == "G-NAKA-2" && duty.start == Some(early_start)));
+    let published = parse_instant("2026-12-10T12:00").unwrap();
+    book.add_version(&dataset, &second, &scope, Some(published)).unwrap();
+
+    // Asked at the night itself (after publication): version 2.
+    assert_eq!(book.duty_at(group, night).unwrap().primary, [replacement]);
+    // The 12-05 night was in force under version 1 at the time it ran: history stays.
+    assert_eq!(
+        book.duty_at(group, early).unwrap().primary,
+        book.all_duties(group).iter().find(|d| d.start == early_start).unwrap().primary
+    );
+    assert!(book.duties_as_of(group, published).all(|duty| duty.start != early_start));
+    assert!(book.current_duties(group).all(|duty| duty.start != early_start));
+    // What version 1 said about the 12-20 night is kept, superseded at publication.
+    let old: Vec<_> = book.all_duties(group).iter().filter(|duty| duty.start == first.start).collect();
+    assert_eq!(old.len(), 2);
+    assert!(old.iter().any(|duty| duty.primary == first.primary && duty.superseded_at == Some(published)));
 }

@@ -51,6 +51,32 @@ pub const FILE_NAMES: [&str; 17] = [
     "consults.csv",
 ];
 
+/// The columns of one CSV table of the format, as `(required, optional)` in the order
+/// files are written; `None` for a file that is not a CSV table (`dataset.toml`,
+/// `groups.toml`) or not of the format. Every table but `symptoms.csv` has an `id`.
+pub fn table_columns(file: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    use parse::*;
+    let columns = match file {
+        "areas.csv" => &AREAS,
+        "clinics.csv" => &CLINICS,
+        "doctors.csv" => &DOCTORS,
+        "hospitals.csv" => &HOSPITALS,
+        "nurse_stations.csv" => &NURSE_STATIONS,
+        "specialists.csv" => &SPECIALISTS,
+        "patients.csv" => &PATIENTS,
+        "consents.csv" => &CONSENTS,
+        "absences.csv" => &ABSENCES,
+        "requests.csv" => &REQUESTS,
+        "unavailability.csv" => &UNAVAILABILITY,
+        "ledger.csv" => &LEDGER,
+        "registrations.csv" => &REGISTRATIONS,
+        "symptoms.csv" => &SYMPTOMS,
+        "consults.csv" => &CONSULTS,
+        _ => return None,
+    };
+    Some((columns.required, columns.optional))
+}
+
 /// Every entity of a city's backup system, validated: references resolve, values are
 /// in range, and the derived indexes are consistent with the tables.
 #[derive(Debug, Clone, Default)]

@@ -144,6 +144,52 @@ pub enum Violation {
     },
 }
 
+impl Violation {
+    /// The rule broken, in Japanese, naming the doctor and duties.
+    pub fn describe(&self, problem: &RotaProblem) -> String {
+        let doctor = |d: usize| problem.doctors.get(d).map_or_else(|| format!("#{d}"), |doc| doc.name.clone());
+        let slot = |s: usize| problem.slots.get(s).map_or_else(|| format!("#{s}"), |slot| slot.label());
+        match self {
+            Self::BadIndex { what } => format!("問題にない番号です ({what})"),
+            Self::NotMember { slot: s, doctor: d } => {
+                format!("{} はグループ外なのに {} の当番です", doctor(*d), slot(*s))
+            }
+            Self::Blocked { slot: s, doctor: d } => {
+                format!("{} は {} に入れません (不在・勤務不可)", doctor(*d), slot(*s))
+            }
+            Self::OverFilled { slot: s, role } => format!("{} の{}が多すぎます", slot(*s), role.label()),
+            Self::TwiceInSlot { slot: s, doctor: d } => format!("{} が {} に二重に入っています", doctor(*d), slot(*s)),
+            Self::Overlap { doctor: d, slots: [a, b] } => {
+                format!("{} の {} と {} が時間で重なります", doctor(*d), slot(*a), slot(*b))
+            }
+            Self::ConsecutiveNights { doctor: d, slots: [a, b] } => {
+                format!("{} の夜間当番 {} と {} が連続します", doctor(*d), slot(*a), slot(*b))
+            }
+            Self::TooClose { doctor: d, slots: [a, b] } => format!(
+                "{} の {} と {} の間が {} 日空いていません",
+                doctor(*d),
+                slot(*a),
+                slot(*b),
+                problem.doctors.get(*d).map_or(0, |doc| doc.min_days_between)
+            ),
+            Self::MaxDuties { doctor: d, count, max, .. } => {
+                format!("{} の当番が月 {count} 回で上限 {max} 回を超えます", doctor(*d))
+            }
+            Self::MaxHolidayDuties { doctor: d, count, max, .. } => {
+                format!("{} の土日祝の当番が月 {count} 回で上限 {max} 回を超えます", doctor(*d))
+            }
+            Self::NotCoverCandidate { demand, doctor: d } => {
+                format!("{} は不在 {} の代診候補ではありません", doctor(*d), cover_label(problem, *demand))
+            }
+            Self::CoveredTwice { demand } => format!("不在 {} の代診が二重です", cover_label(problem, *demand)),
+        }
+    }
+}
+
+fn cover_label(problem: &RotaProblem, demand: usize) -> String {
+    problem.cover_demands.get(demand).map_or_else(|| format!("#{demand}"), |d| d.absence.clone())
+}
+
 /// Coverage a rota leaves unmet.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -6,6 +6,7 @@ pub(crate) mod generate;
 pub(crate) mod holidays;
 pub(crate) mod rota;
 mod rotas;
+pub(crate) mod serve;
 pub(crate) mod text_table;
 
 /// Output format of commands that print results.

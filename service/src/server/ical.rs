@@ -1,0 +1,169 @@
+//! Calendar feeds (RFC 5545) of a doctor's or a group's duties, behind an unguessable
+//! token, so duties appear in phone calendars. A feed shows duties only: no patient
+//! data, so reading one is not audited as patient access.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Duration;
+use icalendar::{Calendar, Component, Event, EventLike};
+use renkei_core::domain::Role as DutyRole;
+use serde_json::json;
+
+use super::AppState;
+use super::auth::Principal;
+use super::error::{ApiError, ApiResult};
+use super::lookups::duties_of;
+use crate::snapshot::Snapshot;
+use crate::store::{random_token, sha256_hex, stamp, tokens};
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/doctors/{id}/feed", post(doctor_feed))
+        .route("/groups/{id}/feed", post(group_feed))
+        .route("/feeds/{token}", get(feed))
+}
+
+async fn new_feed(state: &AppState, principal: &Principal, kind: &str, id: &str) -> ApiResult<Response> {
+    let token = random_token();
+    {
+        let _gate = state.gate().await;
+        let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
+        tokens::insert_feed(
+            &mut connection,
+            &sha256_hex(&token),
+            kind,
+            id,
+            &stamp(chrono::Utc::now()),
+            &principal.label,
+        )
+        .await?;
+    }
+    let url = format!("{}/feeds/{token}.ics", state.config().public_url());
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "url": url,
+            "note": "この URL を知る人は当番を閲覧できます。共有しないでください (anyone with this URL sees the duties; keep it private)",
+        })),
+    )
+        .into_response())
+}
+
+#[utoipa::path(post, path = "/doctors/{id}/feed", tag = "calendar", params(("id" = String, Path, description = "doctor id")),
+    responses((status = 201, description = "the feed URL")))]
+/// A calendar-feed URL of a doctor's duties.
+pub async fn doctor_feed(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let snapshot = state.snapshot();
+    let d = snapshot.dataset();
+    let doctor = d.doctors.lookup(&id).ok_or_else(|| ApiError::not_found(format!("医師 '{id}'")))?;
+    if !principal.manages_doctor(d, doctor) {
+        return Err(ApiError::Forbidden);
+    }
+    new_feed(&state, &principal, "doctor", &id).await
+}
+
+#[utoipa::path(post, path = "/groups/{id}/feed", tag = "calendar", params(("id" = String, Path, description = "group id")),
+    responses((status = 201, description = "the feed URL")))]
+/// A calendar-feed URL of a group's duties.
+pub async fn group_feed(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let snapshot = state.snapshot();
+    let d = snapshot.dataset();
+    let group = d.groups.lookup(&id).ok_or_else(|| ApiError::not_found(format!("グループ '{id}'")))?;
+    if !principal.sees_group(d, group) {
+        return Err(ApiError::Forbidden);
+    }
+    new_feed(&state, &principal, "group", &id).await
+}
+
+#[utoipa::path(get, path = "/feeds/{token}", tag = "calendar", params(("token" = String, Path, description = "the feed token, optionally with .ics")),
+    responses((status = 200, description = "text/calendar", content_type = "text/calendar"), (status = 404, description = "unknown feed")))]
+/// The feed: duties from a month ago to three months ahead.
+pub async fn feed(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Response> {
+    let token = token.strip_suffix(".ics").unwrap_or(&token);
+    let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
+    let subject = tokens::feed(&mut connection, &sha256_hex(token)).await?;
+    drop(connection);
+    let Some((kind, id)) = subject else { return Err(ApiError::not_found("カレンダー")) };
+    let snapshot = state.snapshot();
+    let now = chrono::Utc::now();
+    let calendar = calendar(&snapshot, &kind, &id, now - Duration::days(31), now + Duration::days(92))
+        .ok_or_else(|| ApiError::not_found("カレンダー"))?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8"), (header::CACHE_CONTROL, "private, max-age=300")],
+        calendar.to_string(),
+    )
+        .into_response())
+}
+
+/// The calendar of a doctor's or group's duties in `[from, to)`.
+pub fn calendar(
+    snapshot: &Snapshot,
+    kind: &str,
+    id: &str,
+    from: renkei_core::calendar::Instant,
+    to: renkei_core::calendar::Instant,
+) -> Option<Calendar> {
+    let d = snapshot.dataset();
+    let mut calendar = Calendar::new();
+    calendar.timezone("Asia/Tokyo");
+    let stamp_now = chrono::Utc::now();
+    match kind {
+        "doctor" => {
+            let doctor = d.doctors.lookup(id)?;
+            calendar.name(&format!("当番 {}", d.doctors[doctor].name));
+            for duty in duties_of(d, snapshot.book(), doctor, from, to) {
+                calendar.push(
+                    Event::new()
+                        .uid(&format!("{}-{}-{}-{}-{}@renkei", duty.group, duty.date, duty.slot, duty.role, id))
+                        .summary(&format!("{} {} ({})", duty.slot_label, duty.role_label, duty.group_name))
+                        .description(&format!("{} {} {}", duty.group_name, duty.slot_label, duty.role_label))
+                        .timestamp(stamp_now)
+                        .starts(duty.start_instant)
+                        .ends(duty.end_instant)
+                        .done(),
+                );
+            }
+        }
+        "group" => {
+            let group = d.groups.lookup(id)?;
+            let g = &d.groups[group];
+            calendar.name(&format!("当番表 {}", g.name));
+            for duty in snapshot.book().current_duties(group).filter(|duty| from <= duty.start && duty.start < to) {
+                let names = |doctors: &[renkei_core::domain::Idx<renkei_core::domain::Doctor>]| {
+                    doctors.iter().map(|&doc| d.doctors[doc].name.clone()).collect::<Vec<_>>().join("・")
+                };
+                let date = renkei_core::calendar::to_jst(duty.start).date_naive();
+                let mut text = format!("{}: {}", DutyRole::Primary.label(), names(&duty.primary));
+                if !duty.secondary.is_empty() {
+                    text.push_str(&format!(" / {}: {}", DutyRole::Secondary.label(), names(&duty.secondary)));
+                }
+                calendar.push(
+                    Event::new()
+                        .uid(&format!("{}-{}-{}@renkei", g.id, date, duty.kind.code()))
+                        .summary(&format!("{} {}", duty.kind.label(), names(&duty.primary)))
+                        .description(&text)
+                        .timestamp(stamp_now)
+                        .starts(duty.start)
+                        .ends(duty.end)
+                        .done(),
+                );
+            }
+        }
+        _ => return None,
+    }
+    Some(calendar.done())
+}

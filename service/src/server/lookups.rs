@@ -1,0 +1,462 @@
+//! The questions asked at 3 a.m.: who is on duty in a group, who covers a patient,
+//! where a patient goes if admitted; a ward's registered patients and face sheets; a
+//! doctor's duties.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{Datelike, NaiveTime};
+use renkei_core::calendar::{Instant, Month, jst_instant, to_jst};
+use renkei_core::dataset::Dataset;
+use renkei_core::domain::{ConsentKind, Doctor, Idx, Patient, Role as DutyRole};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use super::AppState;
+use super::audit;
+use super::auth::{PatientView, Principal, Role};
+use super::error::{ApiError, ApiResult};
+use super::views::{instant_param, jst};
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/groups/{id}/on-duty", get(on_duty))
+        .route("/patients/{id}/cover", get(cover))
+        .route("/patients/{id}/backup-hospitals", get(backup_hospitals))
+        .route("/patients/{id}/face-sheet", get(face_sheet))
+        .route("/hospitals/{id}/registered-patients", get(registered_patients))
+        .route("/doctors/{id}/duties", get(duties))
+}
+
+/// `?at=`: a JST time such as `2026-12-10T03:00` (default now).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct At {
+    /// JST time; an explicit offset is honoured.
+    at: Option<String>,
+}
+
+/// A doctor to call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DoctorContact {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Clinic.
+    pub clinic: String,
+    /// Number to call first (mobile if known).
+    pub phone: String,
+}
+
+fn contact(d: &Dataset, doctor: Idx<Doctor>) -> DoctorContact {
+    let doc = &d.doctors[doctor];
+    DoctorContact {
+        id: doc.id.to_string(),
+        name: doc.name.clone(),
+        clinic: d.clinics[doc.clinic].name.clone(),
+        phone: doc.best_phone().to_string(),
+    }
+}
+
+/// Refuses a patient lookup outside the caller's scope, recording the attempt.
+fn patient_or_deny(
+    state: &AppState,
+    principal: &Principal,
+    d: &Dataset,
+    id: &str,
+    resource: &str,
+    needed: PatientView,
+) -> ApiResult<(Idx<Patient>, PatientView)> {
+    let today = to_jst(chrono::Utc::now()).date_naive();
+    let found = d.patients.lookup(id).and_then(|patient| {
+        principal.patient_view(d, patient, today).filter(|&view| view >= needed).map(|view| (patient, view))
+    });
+    match found {
+        Some(found) => Ok(found),
+        None => {
+            audit::read(state, principal, resource, id, "refused".to_owned(), 403);
+            // Absent and out of scope look the same, except to the admin.
+            Err(if principal.is_admin() { ApiError::not_found(format!("患者 '{id}'")) } else { ApiError::Forbidden })
+        }
+    }
+}
+
+/// Who is on duty in a group at an instant, with contacts and the next change.
+#[utoipa::path(get, path = "/groups/{id}/on-duty", tag = "lookups",
+    params(("id" = String, Path, description = "group id"), At),
+    responses((status = 200, description = "on-duty doctors"), (status = 403, body = super::error::ErrorBody)))]
+pub async fn on_duty(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+    Query(query): Query<At>,
+) -> ApiResult<Response> {
+    let at = instant_param(query.at.as_deref(), "at")?;
+    let snapshot = state.snapshot();
+    let d = snapshot.dataset();
+    let group = d.groups.lookup(&id).ok_or_else(|| ApiError::not_found(format!("グループ '{id}'")))?;
+    if !principal.sees_group(d, group) {
+        return Err(ApiError::Forbidden);
+    }
+    let now = snapshot.index().on_duty(group, at);
+    let g = &d.groups[group];
+    Ok(Json(json!({
+        "group": {"id": g.id.as_str(), "name": g.name},
+        "at": jst(at),
+        "slot": now.kind.map(|kind| json!({"kind": kind.code(), "label": kind.label()})),
+        "until": now.until.map(jst),
+        "next_change": now.next_change.map(jst),
+        "primary": now.primary.iter().map(|&doctor| contact(d, doctor)).collect::<Vec<_>>(),
+        "secondary": now.secondary.iter().map(|&doctor| contact(d, doctor)).collect::<Vec<_>>(),
+        "message": if now.kind.is_none() {
+            "当番の時間帯ではありません。主治医へ連絡してください (no duty slot is running: call the 主治医)"
+        } else if now.primary.is_empty() {
+            "当番が割り当てられていません (nobody is on duty: ask the coordinator)"
+        } else { "" },
+    }))
+    .into_response())
+}
+
+/// The escalation chain for a patient at an instant: whom to call, in order, and why.
+#[utoipa::path(get, path = "/patients/{id}/cover", tag = "lookups",
+    params(("id" = String, Path, description = "patient id"), At),
+    responses((status = 200, description = "the escalation chain"), (status = 403, body = super::error::ErrorBody)))]
+pub async fn cover(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+    Query(query): Query<At>,
+) -> ApiResult<Response> {
+    let at = instant_param(query.at.as_deref(), "at")?;
+    let snapshot = state.snapshot();
+    let d = snapshot.dataset();
+    let resource = "GET /patients/{id}/cover";
+    let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
+    let chain = snapshot.index().chain(patient, at);
+    let p = &d.patients[patient];
+    let body = json!({
+        "patient": {
+            "id": p.id.as_str(),
+            "name": p.name,
+            "group": d.groups[p.group].id.as_str(),
+            "primary_doctor": d.doctors[p.primary_doctor].id.as_str(),
+            "key_person": p.key_person.as_ref().map(|k| json!({"name": k.name, "phone": k.phone.to_string()})),
+            "acp": p.acp,
+        },
+        "at": jst(at),
+        "steps": chain.describe(d),
+        "warnings": chain.describe_warnings(d),
+    });
+    audit::read(&state, &principal, resource, &id, format!("cover chain at {}", jst(at)), 200);
+    Ok(Json(body).into_response())
+}
+
+/// A patient's backup hospitals in order, with registration status.
+#[utoipa::path(get, path = "/patients/{id}/backup-hospitals", tag = "lookups",
+    params(("id" = String, Path, description = "patient id")),
+    responses((status = 200, description = "registered backup hospitals in order"), (status = 403, body = super::error::ErrorBody)))]
+pub async fn backup_hospitals(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let snapshot = state.snapshot();
+    let d = snapshot.dataset();
+    let resource = "GET /patients/{id}/backup-hospitals";
+    let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
+    let registrations: Vec<_> = d
+        .registrations_of_patient(patient)
+        .iter()
+        .map(|&r| {
+            let registration = &d.registrations[r];
+            let hospital = &d.hospitals[registration.hospital];
+            json!({
+                "registration": registration.id.as_str(),
+                "rank": registration.rank,
+                "hospital": {"id": hospital.id.as_str(), "name": hospital.name, "phone_24h": hospital.phone_24h.to_string()},
+                "status": {"code": registration.status.code(), "label": registration.status.label()},
+                "active": registration.is_active(),
+                "formal": registration.formal,
+                "consent": d.consents[registration.consent].id.as_str(),
+                "requested_on": registration.requested_on,
+                "decided_on": registration.decided_on,
+                "info_shared_on": registration.info_shared_on,
+                "distance_km": (d.patients[patient].home.distance_km(hospital.location) * 10.0).round() / 10.0,
+            })
+        })
+        .collect();
+    let required = d.areas[d.groups[d.patients[patient].group].area].backup_list_len;
+    let active = d.registrations_of_patient(patient).iter().filter(|&&r| d.registrations[r].is_active()).count();
+    audit::read(&state, &principal, resource, &id, "backup hospitals".to_owned(), 200);
+    Ok(Json(json!({
+        "patient": id,
+        "required": required,
+        "registered": active,
+        "registrations": registrations,
+    }))
+    .into_response())
+}
+
+/// What admission needs: the face sheet, the 主治医 to call, consent status.
+#[utoipa::path(get, path = "/patients/{id}/face-sheet", tag = "lookups",
+    params(("id" = String, Path, description = "patient id")),
+    responses((status = 200, description = "the face sheet"), (status = 403, body = super::error::ErrorBody)))]
+pub async fn face_sheet(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let snapshot = state.snapshot();
+    let d = snapshot.dataset();
+    let resource = "GET /patients/{id}/face-sheet";
+    let (patient, view) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::FaceSheet)?;
+    let p = &d.patients[patient];
+    let today = to_jst(chrono::Utc::now()).date_naive();
+    let consents: Vec<_> = [ConsentKind::GroupCover, ConsentKind::BackupHospital, ConsentKind::SpecialistConsult]
+        .into_iter()
+        .map(|kind| {
+            let in_force = d
+                .consents_of_patient(patient)
+                .iter()
+                .map(|&c| &d.consents[c])
+                .filter(|consent| consent.kind() == kind && consent.in_force_on(today))
+                .map(|consent| json!({"id": consent.id.as_str(), "date": consent.date, "given_by": consent.given_by, "document": consent.document}))
+                .collect::<Vec<_>>();
+            json!({"kind": kind.code(), "label": kind.label(), "in_force": !in_force.is_empty(), "consents": in_force})
+        })
+        .collect();
+    let registrations: Vec<_> = d
+        .registrations_of_patient(patient)
+        .iter()
+        .map(|&r| &d.registrations[r])
+        .filter(|registration| match &principal.role {
+            Role::Hospital(hospital) => d.hospitals[registration.hospital].id.as_str() == hospital,
+            _ => true,
+        })
+        .map(|registration| {
+            json!({
+                "hospital": d.hospitals[registration.hospital].id.as_str(),
+                "rank": registration.rank,
+                "status": registration.status.label(),
+                "formal": registration.formal,
+            })
+        })
+        .collect();
+    let primary = contact(d, p.primary_doctor);
+    let body = json!({
+        "patient": {
+            "id": p.id.as_str(),
+            "name": p.name,
+            "birth_date": p.birth_date,
+            "age": p.age_on(today),
+            "conditions": p.conditions,
+            "devices": p.devices.iter().map(|device| device.label()).collect::<Vec<_>>(),
+            "acp": p.acp,
+            "key_person": p.key_person.as_ref().map(|k| json!({"name": k.name, "phone": k.phone.to_string()})),
+        },
+        "primary_doctor": primary,
+        "group": {"id": d.groups[p.group].id.as_str(), "name": d.groups[p.group].name},
+        "consents": consents,
+        "registrations": registrations,
+    });
+    match (&principal.role, view) {
+        (Role::Hospital(hospital), _) => audit::provide(
+            &state,
+            &principal,
+            resource,
+            &id,
+            format!(
+                "recipient hospital {hospital}: face sheet (name, birth date, conditions, devices, ACP, key person), 主治医, consent status"
+            ),
+        ),
+        _ => audit::read(&state, &principal, resource, &id, "face sheet".to_owned(), 200),
+    }
+    Ok(Json(body).into_response())
+}
+
+/// The patients registered with a hospital (active registrations), for its ward.
+#[utoipa::path(get, path = "/hospitals/{id}/registered-patients", tag = "lookups",
+    params(("id" = String, Path, description = "hospital id")),
+    responses((status = 200, description = "registered patients"), (status = 403, body = super::error::ErrorBody)))]
+pub async fn registered_patients(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let snapshot = state.snapshot();
+    let d = snapshot.dataset();
+    let hospital = d.hospitals.lookup(&id).ok_or_else(|| ApiError::not_found(format!("病院 '{id}'")))?;
+    let permitted = match &principal.role {
+        Role::Hospital(own) => own == &id,
+        _ => principal.coordinates_area(d, d.hospitals[hospital].area),
+    };
+    if !permitted {
+        return Err(ApiError::Forbidden);
+    }
+    let resource = "GET /hospitals/{id}/registered-patients";
+    let mut patients = Vec::new();
+    for &r in d.registrations_of_hospital(hospital) {
+        let registration = &d.registrations[r];
+        if !registration.is_active() {
+            continue;
+        }
+        let p = &d.patients[registration.patient];
+        patients.push(json!({
+            "patient": {"id": p.id.as_str(), "name": p.name, "birth_date": p.birth_date},
+            "rank": registration.rank,
+            "status": {"code": registration.status.code(), "label": registration.status.label()},
+            "formal": registration.formal,
+            "info_shared_on": registration.info_shared_on,
+            "primary_doctor": contact(d, p.primary_doctor),
+        }));
+        let detail = format!("recipient hospital {id}: registration list entry (name, birth date, 主治医)");
+        match principal.role {
+            Role::Hospital(_) => audit::provide(&state, &principal, resource, p.id.as_str(), detail),
+            _ => audit::read(&state, &principal, resource, p.id.as_str(), "registration list".to_owned(), 200),
+        }
+    }
+    Ok(Json(json!({
+        "hospital": {"id": d.hospitals[hospital].id.as_str(), "name": d.hospitals[hospital].name},
+        "total": patients.len(),
+        "patients": patients,
+    }))
+    .into_response())
+}
+
+/// `?from=&to=`: JST dates, inclusive.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct Period {
+    /// First date (default: the first of this month).
+    from: Option<String>,
+    /// Last date (default: the end of next month).
+    to: Option<String>,
+}
+
+/// One duty of a doctor.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DutyView {
+    /// Group id.
+    pub group: String,
+    /// Group name.
+    pub group_name: String,
+    /// The date the slot starts on (JST).
+    pub date: chrono::NaiveDate,
+    /// Slot kind code.
+    pub slot: &'static str,
+    /// Slot label, e.g. 平日夜間.
+    pub slot_label: &'static str,
+    /// primary (当番) or secondary (副当番).
+    pub role: &'static str,
+    /// 当番 / 副当番.
+    pub role_label: &'static str,
+    /// Start (JST).
+    pub start: String,
+    /// End (JST).
+    pub end: String,
+    /// Start instant.
+    #[serde(skip)]
+    pub start_instant: Instant,
+    /// End instant.
+    #[serde(skip)]
+    pub end_instant: Instant,
+}
+
+/// A doctor's duties in `[from, to)` by slot start, from the rotas as now published.
+pub fn duties_of(
+    d: &Dataset,
+    book: &renkei_core::cover::RotaBook,
+    doctor: Idx<Doctor>,
+    from: Instant,
+    to: Instant,
+) -> Vec<DutyView> {
+    let mut duties = Vec::new();
+    for &group in d.groups_of_doctor(doctor) {
+        let g = &d.groups[group];
+        for duty in book.current_duties(group).filter(|duty| from <= duty.start && duty.start < to) {
+            for (role, doctors) in [(DutyRole::Primary, &duty.primary), (DutyRole::Secondary, &duty.secondary)] {
+                if doctors.contains(&doctor) {
+                    duties.push(DutyView {
+                        group: g.id.to_string(),
+                        group_name: g.name.clone(),
+                        date: to_jst(duty.start).date_naive(),
+                        slot: duty.kind.code(),
+                        slot_label: duty.kind.label(),
+                        role: role.code(),
+                        role_label: role.label(),
+                        start: jst(duty.start),
+                        end: jst(duty.end),
+                        start_instant: duty.start,
+                        end_instant: duty.end,
+                    });
+                }
+            }
+        }
+    }
+    duties.sort_by(|a, b| a.start_instant.cmp(&b.start_instant).then(a.group.cmp(&b.group)));
+    duties
+}
+
+fn date_param(text: Option<&str>, field: &str) -> ApiResult<Option<chrono::NaiveDate>> {
+    text.filter(|t| !t.is_empty())
+        .map(|t| {
+            chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+                ApiError::bad(field, format!("{field}='{t}' は YYYY-MM-DD の日付ではありません (not a date)"))
+            })
+        })
+        .transpose()
+}
+
+/// A doctor's duties between two dates.
+#[utoipa::path(get, path = "/doctors/{id}/duties", tag = "lookups",
+    params(("id" = String, Path, description = "doctor id"), Period),
+    responses((status = 200, description = "duties"), (status = 403, body = super::error::ErrorBody)))]
+pub async fn duties(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+    Query(period): Query<Period>,
+) -> ApiResult<Response> {
+    let snapshot = state.snapshot();
+    let d = snapshot.dataset();
+    let doctor = d.doctors.lookup(&id).ok_or_else(|| ApiError::not_found(format!("医師 '{id}'")))?;
+    if !principal.manages_doctor(d, doctor) {
+        return Err(ApiError::Forbidden);
+    }
+    let today = to_jst(chrono::Utc::now()).date_naive();
+    let this_month = Month::containing(today).expect("a supported date");
+    let from = date_param(period.from.as_deref(), "from")?.unwrap_or_else(|| this_month.first_day());
+    let to = match date_param(period.to.as_deref(), "to")? {
+        Some(to) => to,
+        None => {
+            let next = Month::containing(this_month.last_day().succ_opt().expect("in range")).expect("supported");
+            next.last_day()
+        }
+    };
+    if to < from {
+        return Err(ApiError::bad("to", "to が from より前です (to is before from)"));
+    }
+    if (to - from).num_days() > 400 {
+        return Err(ApiError::bad("to", "期間は400日までです (at most 400 days)"));
+    }
+    let start = jst_instant(from, NaiveTime::MIN);
+    let end = jst_instant(to.succ_opt().expect("in range"), NaiveTime::MIN);
+    let list = duties_of(d, snapshot.book(), doctor, start, end);
+    let points: usize = list.len();
+    Ok(Json(json!({
+        "doctor": contact(d, doctor),
+        "from": from,
+        "to": to,
+        "count": points,
+        "weekend_or_holiday": list.iter().filter(|duty| {
+            let date = duty.date;
+            date.weekday().number_from_monday() >= 6 || renkei_core::calendar::holiday_on(date).is_some()
+        }).count(),
+        "duties": list,
+    }))
+    .into_response())
+}

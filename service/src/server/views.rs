@@ -1,0 +1,83 @@
+//! Wire shapes shared by the handlers, and reading common request parts.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use renkei_core::calendar::{Instant, parse_instant, to_jst};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::error::ApiError;
+use crate::store::records::StoredRecord;
+
+/// A record of the data format.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordView {
+    /// The table, e.g. `patients`.
+    pub kind: String,
+    /// Id.
+    pub id: String,
+    /// The version, also sent as the ETag.
+    pub version: i64,
+    /// When last changed (UTC).
+    pub updated_at: String,
+    /// By whom.
+    pub updated_by: String,
+    /// The columns (docs/data-format.md): cell text, lists separated by `;`.
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Value>,
+}
+
+impl From<&StoredRecord> for RecordView {
+    fn from(record: &StoredRecord) -> Self {
+        Self {
+            kind: record.kind.clone(),
+            id: record.id.clone(),
+            version: record.version,
+            updated_at: record.updated_at.clone(),
+            updated_by: record.updated_by.clone(),
+            fields: record.fields.clone(),
+        }
+    }
+}
+
+/// `"N"`, the ETag of version `N`.
+pub fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).expect("digits")
+}
+
+/// The version an `If-Match` header names; 428 without one, 400 for a malformed one.
+pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
+    let value = headers.get(header::IF_MATCH).ok_or(ApiError::PreconditionRequired)?;
+    value
+        .to_str()
+        .ok()
+        .map(|text| text.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| {
+            ApiError::bad("If-Match", "If-Match は \"版番号\" の形です (If-Match must be an ETag such as \"3\")")
+        })
+}
+
+/// The `at` query parameter (JST unless an offset is given), or now.
+pub fn instant_param(at: Option<&str>, field: &str) -> Result<Instant, ApiError> {
+    match at {
+        None | Some("") => Ok(chrono::Utc::now()),
+        Some(text) => parse_instant(text).map_err(|error| {
+            ApiError::bad(field, format!("{field}='{text}' を日時として読めません ({error}; e.g. 2026-12-10T03:00)"))
+        }),
+    }
+}
+
+/// An instant as JST RFC 3339 text.
+pub fn jst(instant: Instant) -> String {
+    to_jst(instant).to_rfc3339()
+}
+
+/// The `Idempotency-Key` header, if any (1–200 printable characters).
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().ok().map(str::trim).filter(|key| !key.is_empty() && key.len() <= 200);
+    key.map(|key| Some(key.to_owned())).ok_or_else(|| {
+        ApiError::bad("Idempotency-Key", "Idempotency-Key は1〜200文字です (1–200 printable characters)")
+    })
+}
