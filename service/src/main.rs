@@ -67,6 +67,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Whom to consult for a patient's symptom: specialists ranked with reasons and consent (専門医相談).
+    Consult(cli::consult::ConsultArgs),
     /// Audit a group's month: every gap in cover, 16 km, 顔合わせ, consent, backup hospitals (監査).
     Audit {
         /// The data directory.
@@ -92,6 +94,7 @@ fn main() -> ExitCode {
         Command::Rota(command) => cli::rota::run(command),
         Command::Cover { dir, patient, at, format } => cli::cover::cover(dir, patient, at.as_deref(), *format),
         Command::OnDuty { dir, group, at, format } => cli::cover::on_duty(dir, group, at.as_deref(), *format),
+        Command::Consult(args) => cli::consult::run(args),
         Command::Audit { dir, group, month, format } => cli::cover::audit_month(dir, group, month, *format),
     };
     match result {

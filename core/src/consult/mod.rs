@@ -21,6 +21,7 @@
 mod error;
 mod fold;
 mod lifecycle;
+mod plan;
 mod rank;
 mod records;
 mod routing;
@@ -29,10 +30,11 @@ pub use error::ConsultError;
 pub use lifecycle::{
     ConsultRequest, accept, advise, cancel, decline, next_consult_id, record_visit, report, request, transition,
 };
-pub use rank::{
-    AreaFit, Candidate, ConsentState, ConsultNeed, ConsultOptions, ConsultPlan, DISTANCE_BAND_KM, ModeFit,
-    rank_specialists,
+pub use plan::{
+    AreaFit, Candidate, CandidateConsent, CandidateReason, ConsentState, ConsultNeed, ConsultOptions, ConsultPlan,
+    ModeFit, ReasonTopic,
 };
+pub use rank::{DISTANCE_BAND_KM, rank_specialists};
 pub use records::{ConsultView, consent_for, consults_of_patient, describe_consult, open_load};
 pub use routing::{
     MatchKind, RoutedSpecialty, Routing, SymptomMatch, known_specialties, known_symptoms, specialties_for,

@@ -3,147 +3,20 @@
 
 use std::cmp::Ordering;
 
-use serde::Serialize;
-
 use super::error::ConsultError;
-use super::records::{ConsultView, consent_for, consults_of_patient, describe_consult, jst_date, open_load};
-use super::routing::{Routing, specialties_for, specialty_routing};
-use crate::calendar::{Instant, to_jst};
+use super::plan::{
+    AreaFit, Candidate, CandidateConsent, CandidateReason, ConsentState, ConsultNeed, ConsultOptions, ConsultPlan,
+    ModeFit, ReasonTopic,
+};
+use super::records::{consent_for, consults_of_patient, describe_consult, jst_date, open_load};
+use super::routing::{specialties_for, specialty_routing};
+use crate::calendar::to_jst;
 use crate::dataset::Dataset;
 use crate::domain::{ConsentKind, ConsultMode, HOME_VISIT_LIMIT_KM, Idx, Patient, Specialist};
 
 /// Distances within the same band of this many km count as equally near, so the
 /// lighter-loaded of two nearby specialists comes first.
 pub const DISTANCE_BAND_KM: f64 = 5.0;
-
-/// What a consult is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConsultNeed<'a> {
-    /// A symptom, routed through the symptom table.
-    Symptom(&'a str),
-    /// A specialty named directly.
-    Specialty(&'a str),
-}
-
-/// How to rank.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConsultOptions {
-    /// The mode wanted, if any: a home visit prefers 往診可 within 16 km.
-    pub mode: Option<ConsultMode>,
-    /// The instant asked about (consents are judged on its JST date).
-    pub at: Instant,
-}
-
-crate::labels::labelled_enum! {
-    /// Whether a candidate serves the patient's area.
-    pub enum AreaFit ("担当エリア") {
-        /// 担当エリア: on the list of the patient's area.
-        ServesArea = "serves_area", "担当エリア";
-        /// 隣接エリア: on a neighbouring area's list only.
-        Neighbour = "neighbour", "隣接エリア";
-    }
-}
-
-crate::labels::labelled_enum! {
-    /// How a candidate fits the mode wanted.
-    pub enum ModeFit ("対応方法の適合") {
-        /// 対応可: offers it (a home visit within 16 km).
-        Fits = "fits", "対応可";
-        /// 16km超: offers home visits, but the patient lives beyond 16 km.
-        Beyond16km = "beyond_16km", "16km超";
-        /// 対応不可: does not offer it.
-        NotOffered = "not_offered", "対応不可";
-    }
-}
-
-crate::labels::labelled_enum! {
-    /// Whether the patient's consents let the 主治医 consult the plan's candidates.
-    pub enum ConsentState ("同意状況") {
-        /// 同意なし: no 専門医相談 consent in force.
-        NoConsent = "no_consent", "同意なし";
-        /// 候補の名指しなし: consents in force, but naming none of the candidates.
-        NamesNone = "names_none", "候補の名指しなし";
-        /// 同意あり: a consent in force names at least one candidate.
-        NamesSome = "names_some", "同意あり";
-    }
-}
-
-/// One ranked specialist.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Candidate {
-    /// 1-based rank in the plan.
-    pub rank: usize,
-    /// The specialist.
-    #[serde(skip)]
-    pub specialist: Idx<Specialist>,
-    /// Specialist id.
-    pub id: String,
-    /// Doctor's name.
-    pub name: String,
-    /// Institution.
-    pub institution: String,
-    /// Specialty.
-    pub specialty: String,
-    /// Phone.
-    pub phone: String,
-    /// Modes offered.
-    pub modes: Vec<ConsultMode>,
-    /// Serves the patient's area, or a neighbouring one only.
-    pub area_fit: AreaFit,
-    /// Fit to the mode wanted; `None` when no mode was asked for.
-    pub mode_fit: Option<ModeFit>,
-    /// Straight-line km from the patient's home, to 0.1 km.
-    pub distance_km: f64,
-    /// Open consults now.
-    pub open_consults: u32,
-    /// Most open consults at once, if capped.
-    pub capacity: Option<u32>,
-    /// 満員: as many open consults as the capacity.
-    pub full: bool,
-    /// The consent in force naming this specialist, if any: without it the 主治医 may
-    /// not consult them yet.
-    pub consent: Option<String>,
-    /// Why the candidate is here, in Japanese.
-    pub reasons: Vec<String>,
-}
-
-/// The answer to "whom do I consult for this patient's symptom?".
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ConsultPlan {
-    /// Patient id.
-    pub patient: String,
-    /// Patient's name.
-    pub patient_name: String,
-    /// The patient's area (their group's) id.
-    pub area: String,
-    /// Its name.
-    pub area_name: String,
-    /// The instant asked about, JST (RFC 3339).
-    pub at: String,
-    /// The mode wanted.
-    pub mode: Option<ConsultMode>,
-    /// Where the symptom routed.
-    pub routing: Routing,
-    /// The candidates, best first: by specialty (in routing order), then 満員 last,
-    /// the patient's area before neighbours, mode fit, distance band, open consults,
-    /// distance, id.
-    pub candidates: Vec<Candidate>,
-    /// Whether a consent in force names a candidate.
-    pub consent: ConsentState,
-    /// The patient's 専門医相談 consents in force.
-    pub consents_in_force: Vec<String>,
-    /// The patient's open consults.
-    pub open_consults: Vec<ConsultView>,
-    /// Notes in Japanese: no consent, no candidate for a specialty.
-    pub notes: Vec<String>,
-}
-
-impl ConsultPlan {
-    /// The candidates a consent in force names.
-    pub fn consented(&self) -> impl Iterator<Item = &Candidate> {
-        self.candidates.iter().filter(|candidate| candidate.consent.is_some())
-    }
-}
 
 /// Ranks the specialists for a patient's consult: the specialties the need routes to,
 /// then within each the specialists serving the patient's area, then those serving a
@@ -309,14 +182,13 @@ fn candidate(
     let date = jst_date(options.at);
     let consent = consent_for(dataset, patient, s, date).map(|c| dataset.consents[c].id.to_string());
     let modes = specialist.modes.iter().map(|m| m.label()).collect::<Vec<_>>().join("・");
-    let mut reasons = Vec::new();
-    reasons.push(if symptoms.is_empty() {
+    let area = &dataset.areas[dataset.groups[p.group].area];
+    let specialty = if symptoms.is_empty() {
         specialist.specialty.clone()
     } else {
         format!("{} ({})", specialist.specialty, symptoms.join("・"))
-    });
-    let area = &dataset.areas[dataset.groups[p.group].area];
-    reasons.push(match area_fit {
+    };
+    let area_reason = match area_fit {
         AreaFit::ServesArea => format!("{}を担当", area.name),
         AreaFit::Neighbour => {
             let served: Vec<&str> = specialist
@@ -327,24 +199,44 @@ fn candidate(
                 .collect();
             format!("隣接エリア（{}）の協力医: {}の名簿外", served.join("・"), area.name)
         }
-    });
-    reasons.push(match (options.mode, mode_fit) {
-        (Some(mode), Some(ModeFit::Fits)) if mode == ConsultMode::HomeVisit => "往診可 (16km以内)".to_owned(),
+    };
+    let mode_reason = match (options.mode, mode_fit) {
+        (Some(ConsultMode::HomeVisit), Some(ModeFit::Fits)) => "往診可 (16km以内)".to_owned(),
         (Some(mode), Some(ModeFit::Fits)) => format!("{}に対応", mode.label()),
         (Some(_), Some(ModeFit::Beyond16km)) => "往診可だが16km超 (保険診療の往診は原則16km以内)".to_owned(),
         (Some(mode), _) => format!("{}は不可 (対応: {modes})", mode.label()),
         (None, _) => format!("対応: {modes}"),
-    });
-    reasons.push(format!("自宅から {distance_km:.1} km"));
-    reasons.push(match (specialist.capacity, full) {
+    };
+    let load_reason = match (specialist.capacity, full) {
         (Some(capacity), true) => format!("満員 (対応中 {open} 件 / 上限 {capacity} 件)"),
         (Some(capacity), false) => format!("対応中 {open} 件 / 上限 {capacity} 件"),
         (None, _) => format!("対応中 {open} 件 (上限なし)"),
-    });
-    reasons.push(match &consent {
-        Some(id) => format!("同意あり ({id})"),
+    };
+    let patient_consult = dataset
+        .consults_of_specialist(s)
+        .iter()
+        .map(|&c| &dataset.consults[c])
+        .find(|c| c.patient == patient && c.status.is_open())
+        .map(|c| c.id.to_string());
+    let load_reason = match &patient_consult {
+        Some(id) => format!("{load_reason}; この患者の相談 {id} が対応中"),
+        None => load_reason,
+    };
+    let (consent_status, consent_reason) = match &consent {
+        Some(id) => (CandidateConsent::Named, format!("同意あり ({id})")),
         None => consent_gap(dataset, patient, s, date),
-    });
+    };
+    let reasons = [
+        (ReasonTopic::Specialty, specialty),
+        (ReasonTopic::Area, area_reason),
+        (ReasonTopic::Mode, mode_reason),
+        (ReasonTopic::Distance, format!("自宅から {distance_km:.1} km")),
+        (ReasonTopic::Load, load_reason),
+        (ReasonTopic::Consent, consent_reason),
+    ]
+    .into_iter()
+    .map(|(topic, text)| CandidateReason { topic, text })
+    .collect();
     Candidate {
         rank: 0,
         specialist: s,
@@ -360,13 +252,20 @@ fn candidate(
         open_consults: open,
         capacity: specialist.capacity,
         full,
+        patient_consult,
         consent,
+        consent_status,
         reasons,
     }
 }
 
 /// Why no consent in force names the specialist: withdrawn, not yet given, or never.
-fn consent_gap(dataset: &Dataset, patient: Idx<Patient>, s: Idx<Specialist>, date: chrono::NaiveDate) -> String {
+fn consent_gap(
+    dataset: &Dataset,
+    patient: Idx<Patient>,
+    s: Idx<Specialist>,
+    date: chrono::NaiveDate,
+) -> (CandidateConsent, String) {
     let naming: Vec<_> = dataset
         .consents_of_patient(patient)
         .iter()
@@ -375,10 +274,10 @@ fn consent_gap(dataset: &Dataset, patient: Idx<Patient>, s: Idx<Specialist>, dat
         .collect();
     if let Some(withdrawn) = naming.iter().find(|c| c.withdrawn_on.is_some_and(|w| w <= date)) {
         let on = withdrawn.withdrawn_on.map(|w| w.to_string()).unwrap_or_default();
-        format!("同意 {} は {on} に撤回済み: 改めて同意が必要", withdrawn.id)
+        (CandidateConsent::Withdrawn, format!("同意 {} は {on} に撤回済み: 改めて同意が必要", withdrawn.id))
     } else if let Some(later) = naming.iter().find(|c| c.date > date) {
-        format!("同意 {} は {} から有効: まだ相談できません", later.id, later.date)
+        (CandidateConsent::NotYet, format!("同意 {} は {} から有効: まだ相談できません", later.id, later.date))
     } else {
-        "同意書に名前なし: 相談前に同意が必要".to_owned()
+        (CandidateConsent::NotNamed, "同意書に名前なし: 相談前に同意が必要".to_owned())
     }
 }

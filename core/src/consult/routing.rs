@@ -172,13 +172,19 @@ fn partial_matches(known: &[&str], folded_asked: &str) -> Vec<SymptomMatch> {
         .collect()
 }
 
-/// The few symptoms closest to what was typed, by edit distance (ties in table order).
+/// The few symptoms closest to what was typed, by edit distance (ties in table order),
+/// among those sharing something with it; if none does, every known symptom.
 fn closest(known: &[&str], folded_asked: &str) -> Vec<String> {
+    let asked_chars = folded_asked.chars().count();
     let mut by_distance: Vec<(usize, usize, &str)> = known
         .iter()
         .enumerate()
         .map(|(position, &symptom)| (edit_distance(folded_asked, &fold(symptom)), position, symptom))
+        .filter(|&(distance, _, symptom)| distance < asked_chars.max(fold(symptom).chars().count()))
         .collect();
+    if by_distance.is_empty() {
+        return known.iter().map(|&symptom| symptom.to_owned()).collect();
+    }
     by_distance.sort_unstable();
     by_distance.into_iter().take(SUGGESTIONS).map(|(_, _, symptom)| symptom.to_owned()).collect()
 }

@@ -2,7 +2,8 @@
 
 use super::{at, dataset};
 use crate::consult::{
-    AreaFit, ConsentState, ConsultError, ConsultNeed, ConsultOptions, ConsultPlan, ModeFit, rank_specialists,
+    AreaFit, CandidateConsent, ConsentState, ConsultError, ConsultNeed, ConsultOptions, ConsultPlan, ModeFit,
+    ReasonTopic, rank_specialists,
 };
 use crate::domain::ConsultMode;
 
@@ -40,7 +41,8 @@ fn a_home_visit_prefers_home_visiting_specialists_within_16_km() {
     assert_eq!(candidate(&plan, "S2").mode_fit, Some(ModeFit::Fits));
     assert_eq!(candidate(&plan, "S5").mode_fit, Some(ModeFit::Beyond16km));
     assert_eq!(candidate(&plan, "S1").mode_fit, Some(ModeFit::NotOffered));
-    let reasons = |id: &str| candidate(&plan, id).reasons.join(" / ");
+    let reasons =
+        |id: &str| candidate(&plan, id).reasons.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join(" / ");
     assert!(reasons("S2").contains("往診可 (16km以内)"), "{}", reasons("S2"));
     assert!(reasons("S5").contains("16km超"), "{}", reasons("S5"));
     assert!(reasons("S1").contains("往診・訪問診療は不可 (対応: 電話・ICT助言)"), "{}", reasons("S1"));
@@ -57,11 +59,12 @@ fn load_and_capacity_are_counted_from_open_consults_only() {
     assert_eq!((s2.open_consults, s2.capacity, s2.full), (0, Some(2), false), "the reported consult is closed");
     let s10 = candidate(&plan, "S10");
     assert_eq!((s10.open_consults, s10.full), (1, false));
-    assert!(s10.reasons.contains(&"対応中 1 件 / 上限 5 件".to_owned()), "{:?}", s10.reasons);
+    assert_eq!(s10.reason(ReasonTopic::Load), "対応中 1 件 / 上限 5 件");
     let s6 = candidate(&plan, "S6");
     assert_eq!((s6.open_consults, s6.full), (1, true));
-    assert!(s6.reasons.contains(&"満員 (対応中 1 件 / 上限 1 件)".to_owned()), "{:?}", s6.reasons);
-    assert!(candidate(&plan, "S1").reasons.contains(&"対応中 0 件 (上限なし)".to_owned()));
+    assert_eq!(s6.reason(ReasonTopic::Load), "満員 (対応中 1 件 / 上限 1 件)");
+    assert_eq!(candidate(&plan, "S1").reason(ReasonTopic::Load), "対応中 0 件 (上限なし)");
+    assert_eq!(candidate(&plan, "S5").reason(ReasonTopic::Distance), "自宅から 20.0 km");
 }
 
 #[test]
@@ -72,11 +75,16 @@ fn each_candidate_is_marked_with_the_consent_that_names_them() {
     let consented: Vec<&str> = plan.consented().map(|c| c.id.as_str()).collect();
     assert_eq!(consented, ["S2", "S10", "S6"]);
     assert_eq!(candidate(&plan, "S2").consent.as_deref(), Some("CN1"));
-    let last = |id: &str| candidate(&plan, id).reasons.last().unwrap().clone();
+    let last = |id: &str| candidate(&plan, id).reason(ReasonTopic::Consent).to_owned();
     assert_eq!(last("S2"), "同意あり (CN1)");
     assert_eq!(last("S7"), "同意 CN2 は 2026-11-01 に撤回済み: 改めて同意が必要");
     assert_eq!(last("S1"), "同意 CN3 は 2027-01-01 から有効: まだ相談できません");
     assert_eq!(last("S5"), "同意書に名前なし: 相談前に同意が必要");
+    let status = |id: &str| candidate(&plan, id).consent_status;
+    assert_eq!(
+        [status("S2"), status("S7"), status("S1"), status("S5")],
+        [CandidateConsent::Named, CandidateConsent::Withdrawn, CandidateConsent::NotYet, CandidateConsent::NotNamed]
+    );
     assert!(plan.notes.is_empty(), "{:?}", plan.notes);
     // Before CN2 was withdrawn it named S7.
     let options = ConsultOptions { mode: None, at: at("2026-10-15T10:00") };
@@ -103,7 +111,11 @@ fn several_specialties_are_ranked_in_routing_order() {
     let plan = plan("P1", "嚥下障害", Some(ConsultMode::HomeVisit));
     let specialties: Vec<&str> = plan.candidates.iter().map(|c| c.specialty.as_str()).collect();
     assert_eq!(specialties, ["耳鼻咽喉科", "リハビリ科"]);
-    assert!(candidate(&plan, "S8").reasons[0].contains("耳鼻咽喉科 (嚥下障害)"));
+    assert_eq!(candidate(&plan, "S8").reason(ReasonTopic::Specialty), "耳鼻咽喉科 (嚥下障害)");
+    assert_eq!(candidate(&plan, "S9").reason(ReasonTopic::Area), "テスト区を担当");
+    assert_eq!(candidate(&plan, "S8").patient_consult.as_deref(), Some("CS000003"));
+    assert!(candidate(&plan, "S8").reason(ReasonTopic::Load).ends_with("この患者の相談 CS000003 が対応中"));
+    assert_eq!(candidate(&plan, "S9").patient_consult, None);
     // The patient's open consult (with S8) is listed.
     assert_eq!(plan.open_consults.len(), 1);
     assert_eq!((plan.open_consults[0].id.as_str(), plan.open_consults[0].specialist.as_str()), ("CS000003", "S8"));
