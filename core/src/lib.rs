@@ -25,6 +25,7 @@ mod tests {
     }
 }
 pub mod audit;
+pub mod consult;
 pub mod cover;
 pub mod network;
 pub mod rota;

@@ -68,6 +68,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Whom to consult for a patient's symptom: specialists ranked with reasons and consent (専門医相談).
+    Consult(cli::consult::ConsultArgs),
     /// Run the HTTP service (サービスの起動).
     Serve(cli::serve::ServeArgs),
     /// Import a data directory into the service's database, replacing its data (データの取り込み).
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
         Command::Rota(command) => cli::rota::run(command),
         Command::Cover { dir, patient, at, format } => cli::cover::cover(dir, patient, at.as_deref(), *format),
         Command::OnDuty { dir, group, at, format } => cli::cover::on_duty(dir, group, at.as_deref(), *format),
+        Command::Consult(args) => cli::consult::run(args),
         Command::Audit { dir, group, month, format } => cli::cover::audit_month(dir, group, month, *format),
         Command::Serve(args) => cli::serve::serve(args).map(Outcome::ok),
         Command::Import(args) => cli::serve::import(args).map(Outcome::ok),

@@ -203,3 +203,110 @@ fn on_duty_and_audit_print_for_a_group() {
     let bad = renkei(&["audit", dir.to_str().unwrap(), "--group", "G-NOPE", "--month", "2026-12"]);
     assert!(!bad.status.success() && stderr(&bad).contains("G-NOPE"));
 }
+
+/// Patients of the demo data and whether they have a 専門医相談 consent.
+fn specialist_consent_patients() -> (Vec<String>, std::collections::BTreeSet<String>) {
+    let patients = std::fs::read_to_string(okayama().join("patients.csv")).unwrap();
+    let all = patients.lines().skip(1).map(|line| line.split(',').next().unwrap().to_owned()).collect();
+    let consents = std::fs::read_to_string(okayama().join("consents.csv")).unwrap();
+    let with = consents
+        .lines()
+        .skip(1)
+        .filter(|line| line.split(',').nth(2) == Some("専門医相談"))
+        .map(|line| line.split(',').nth(1).unwrap().to_owned())
+        .collect();
+    (all, with)
+}
+
+#[test]
+fn consult_ranks_specialists_for_a_symptom_with_consent_and_open_consults() {
+    let dir = okayama();
+    // P000011 has CN000021 naming S002 (整形外科) and the open consult CS000001 with it.
+    let args =
+        ["consult", dir.to_str().unwrap(), "--patient", "P000011", "--symptom", "腰痛", "--at", "2026-12-10T10:00"];
+    let output = renkei(&[&args[..], &["--mode", "往診", "--format", "json"]].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(value["routing"]["specialties"][0]["specialty"], "整形外科");
+    assert_eq!(value["mode"], "home_visit");
+    let candidates = value["candidates"].as_array().unwrap();
+    assert!(candidates.len() > 3);
+    assert!(candidates.iter().all(|c| c["specialty"] == "整形外科"));
+    let ranks: Vec<u64> = candidates.iter().map(|c| c["rank"].as_u64().unwrap()).collect();
+    assert_eq!(ranks, (1..=candidates.len() as u64).collect::<Vec<_>>());
+    // The patient's area first, then neighbours; full specialists, if any, last.
+    let fits: Vec<&str> = candidates.iter().map(|c| c["area_fit"].as_str().unwrap()).collect();
+    let first_neighbour = fits.iter().position(|&f| f == "neighbour").unwrap_or(fits.len());
+    assert!(fits[first_neighbour..].iter().all(|&f| f == "neighbour"), "{fits:?}");
+    let s002 = candidates.iter().find(|c| c["id"] == "S002").unwrap();
+    assert_eq!((s002["consent"].as_str(), s002["consent_status"].as_str()), (Some("CN000021"), Some("named")));
+    assert_eq!(s002["patient_consult"], "CS000001");
+    assert_eq!(value["consent"], "names_some");
+    assert_eq!(value["open_consults"][0]["id"], "CS000001");
+
+    let table = renkei(&args);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = stdout(&table);
+    assert!(text.contains("症状: 腰痛 → 腰痛 (完全一致) → 整形外科"), "{text}");
+    assert!(text.contains("■ 整形外科 (") && text.contains("CN000021") && text.contains("086-232-1864"), "{text}");
+    assert!(text.contains("対応中の相談: 1 件") && text.contains("CS000001"), "{text}");
+    assert!(text.lines().any(|line| line.trim_start().starts_with("1  S")), "{text}");
+}
+
+#[test]
+fn consult_forgives_how_the_symptom_is_typed() {
+    let dir = okayama();
+    for (typed, symptom, how) in
+        [("ＡＤＬ低下", "ADL低下", "folded"), ("褥瘡（仙骨部）", "褥瘡", "contains"), ("嚥下", "嚥下障害", "within")]
+    {
+        let output =
+            renkei(&["consult", dir.to_str().unwrap(), "--patient", "P000011", "--symptom", typed, "--format", "json"]);
+        assert!(output.status.success(), "{typed}: {}", stderr(&output));
+        let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert_eq!(value["routing"]["matched"][0]["symptom"], symptom, "{typed}");
+        assert_eq!(value["routing"]["matched"][0]["how"], how, "{typed}");
+    }
+}
+
+#[test]
+fn consult_shows_missing_consent_prominently_and_can_require_it() {
+    let (patients, with_consent) = specialist_consent_patients();
+    let patient = patients.iter().find(|p| !with_consent.contains(*p)).expect("a patient without 専門医相談 consent");
+    let dir = okayama();
+    let args =
+        ["consult", dir.to_str().unwrap(), "--patient", patient, "--symptom", "褥瘡", "--at", "2026-12-10T10:00"];
+    let shown = renkei(&args);
+    assert!(shown.status.success(), "missing consent is not a failure by default: {}", stderr(&shown));
+    let text = stdout(&shown);
+    let warning = text.lines().position(|line| line.starts_with("【注意】専門医相談の同意がありません")).expect(&text);
+    let table = text.lines().position(|line| line.starts_with("■ 皮膚科")).unwrap();
+    assert!(warning < table, "the warning comes before the candidates:\n{text}");
+    let required = renkei(&[&args[..], &["--require-consent"]].concat());
+    assert_eq!(required.status.code(), Some(2));
+    assert!(stdout(&required).contains("【注意】専門医相談の同意がありません"));
+}
+
+#[test]
+fn consult_refuses_unknown_ids_symptoms_times_and_modes() {
+    let dir = okayama();
+    let run = |extra: &[&str]| {
+        let output = renkei(&[&["consult", dir.to_str().unwrap()][..], extra].concat());
+        assert!(!output.status.success(), "{extra:?} should fail");
+        stderr(&output)
+    };
+    let unknown_patient = run(&["--patient", "P9999999", "--symptom", "褥瘡"]);
+    assert!(unknown_patient.contains("P9999999") && unknown_patient.contains("見つかりません"), "{unknown_patient}");
+    let unknown_symptom = run(&["--patient", "P000011", "--symptom", "骨せつ"]);
+    assert!(
+        unknown_symptom.contains("症状表にありません") && unknown_symptom.contains("候補: 骨折"),
+        "{unknown_symptom}"
+    );
+    let bad_time = run(&["--patient", "P000011", "--symptom", "褥瘡", "--at", "12月10日"]);
+    assert!(bad_time.contains("12月10日"), "{bad_time}");
+    let bad_mode = run(&["--patient", "P000011", "--symptom", "褥瘡", "--mode", "visit"]);
+    assert!(bad_mode.contains("'visit'") && bad_mode.contains("home_visit"), "{bad_mode}");
+    let unknown_specialty = run(&["--patient", "P000011", "--specialty", "内科"]);
+    assert!(unknown_specialty.contains("専門科 '内科'") && unknown_specialty.contains("皮膚科"), "{unknown_specialty}");
+    let neither = run(&["--patient", "P000011"]);
+    assert!(neither.contains("--symptom"), "{neither}");
+}

@@ -815,8 +815,7 @@ fn read_consults(
         let report = row.text("report").to_owned();
         if let (Some(patient), Some(specialist), Some(consent)) = (patient, specialist, consent) {
             let consent_row = &consents.table[consent];
-            let names = matches!(&consent_row.scope, ConsentScope::SpecialistConsult { specialists } if specialists.contains(&specialist));
-            if consent_row.patient != patient || !names {
+            if consent_row.patient != patient || !consent_row.names_specialist(specialist) {
                 row.problem(
                     "consent",
                     "同意がこの患者とこの協力医を名指ししていません (the consent must be the patient's and name this specialist)",

@@ -73,6 +73,12 @@ impl Consent {
     pub fn in_force_on(&self, date: NaiveDate) -> bool {
         self.date <= date && self.withdrawn_on.is_none_or(|withdrawn| date < withdrawn)
     }
+
+    /// Whether this is a 専門医相談 consent that names `specialist` (whether or not it
+    /// is in force).
+    pub fn names_specialist(&self, specialist: Idx<Specialist>) -> bool {
+        matches!(&self.scope, ConsentScope::SpecialistConsult { specialists } if specialists.contains(&specialist))
+    }
 }
 
 /// 不在: a doctor's absence.

@@ -1,6 +1,7 @@
 //! The `renkei` subcommands.
 
 pub(crate) mod check;
+pub(crate) mod consult;
 pub(crate) mod cover;
 pub(crate) mod generate;
 pub(crate) mod holidays;
