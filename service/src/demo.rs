@@ -123,6 +123,48 @@ pub async fn solve_and_publish(
     Ok(())
 }
 
+/// Publishes rota records (e.g. a published rota file of a data directory) as the
+/// first version of a new city-wide rota for `month`, validated like any version.
+pub async fn publish_records(state: &AppState, month: Month, records: RotaRecords, by: &str) -> anyhow::Result<String> {
+    let by = by.to_owned();
+    let (_, id) = commit(state, move |snapshot| {
+        let d = snapshot.dataset();
+        let groups: Vec<_> =
+            d.groups.indices().filter(|&g| d.groups[g].policy.rotation() || d.groups[g].policy.absence_cover()).collect();
+        let rota = RotaRow {
+            id: format!("{month}-city"),
+            month: month.to_string(),
+            groups: groups.iter().map(|&g| d.groups[g].id.to_string()).collect(),
+            created_at: stamp(chrono::Utc::now()),
+            created_by: by.clone(),
+        };
+        let problem = build_problem(d, &ProblemSpec { groups, days: month.days() })
+            .map_err(|error| ApiError::Internal(error.into()))?;
+        let rota_value = records
+            .to_rota(&problem)
+            .map_err(|error| ApiError::invalid("records", format!("当番表が合いません ({error})")))?;
+        let report = renkei_core::rota::validate(&problem, &rota_value);
+        let now = stamp(chrono::Utc::now());
+        let version = VersionRow {
+            rota: rota.id.clone(),
+            version: 1,
+            origin: "import".to_owned(),
+            note: "公開済みの当番表を取り込み (imported)".to_owned(),
+            records: serde_json::to_string(&records).map_err(|error| ApiError::Internal(error.into()))?,
+            summary: summary_of(&problem, &report),
+            created_at: now.clone(),
+            created_by: by.clone(),
+            published_at: Some(now),
+            published_by: Some(by.clone()),
+        };
+        let id = rota.id.clone();
+        Ok((Write { rotas: vec![rota], versions: vec![version], ..Write::default() }, id))
+    })
+    .await
+    .map_err(api_error)?;
+    Ok(id)
+}
+
 /// Issues a token.
 pub async fn issue_token(state: &AppState, label: &str, role: &Role) -> anyhow::Result<String> {
     let token = random_token();
