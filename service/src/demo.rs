@@ -31,9 +31,13 @@ pub struct DemoToken {
     pub example: String,
 }
 
-/// Imports a data directory into an empty store (validated as a whole).
+/// Imports a data directory into the store, replacing its data (validated as a whole).
 pub async fn import_dir(state: &AppState, dir: &Path, by: &str) -> anyhow::Result<()> {
-    let dataset = crate::data_dir::load(dir)?;
+    import_dataset(state, crate::data_dir::load(dir)?, by).await
+}
+
+/// Imports a dataset into the store, replacing its data.
+pub async fn import_dataset(state: &AppState, dataset: Dataset, by: &str) -> anyhow::Result<()> {
     let by = by.to_owned();
     commit(state, move |_| {
         let records = records_of(&dataset::write(&dataset), &stamp(chrono::Utc::now()), &by);

@@ -21,7 +21,7 @@ use crate::domain::{
 
 pub use parse::parse;
 pub use problem::{InvalidDataset, Problem};
-pub use write::{write, write_table};
+pub use write::{consult_cells, write, write_table};
 
 /// The files of a data directory: file name → contents.
 pub type DataFiles = BTreeMap<String, String>;

@@ -10,7 +10,7 @@ use super::parse::{
 };
 use super::{DataFiles, Dataset, FILE_NAMES, FORMAT_VERSION};
 use crate::calendar::{Instant, SlotKind, SlotTemplates, to_jst};
-use crate::domain::{ConsentScope, Entity, Idx, LatLon, Table};
+use crate::domain::{ConsentScope, Consult, Entity, Idx, LatLon, Table};
 
 /// Writes every file of the dataset.
 pub fn write(dataset: &Dataset) -> DataFiles {
@@ -261,20 +261,7 @@ pub fn write_table(dataset: &Dataset, name: &str, out: impl io::Write) -> io::Re
         "consults.csv" => csv_table(
             out,
             &CONSULTS,
-            d.consults.iter().map(|c| {
-                vec![
-                    c.id.to_string(),
-                    d.patients[c.patient].id.to_string(),
-                    d.specialists[c.specialist].id.to_string(),
-                    c.symptom.clone(),
-                    c.mode.label().to_owned(),
-                    d.consents[c.consent].id.to_string(),
-                    c.status.label().to_owned(),
-                    local_time(c.requested_at),
-                    local_time(c.updated_at),
-                    c.report.clone(),
-                ]
-            }),
+            d.consults.iter().map(|c| consult_row(d, c)),
         ),
         other => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unknown data file '{other}'"))),
     }
@@ -409,4 +396,26 @@ fn groups_toml(dataset: &Dataset) -> String {
 
 fn slot_value(slots: &SlotTemplates, kind: SlotKind) -> String {
     slots.get(kind).map_or_else(|| "off".to_owned(), |time| time.to_string())
+}
+
+fn consult_row(d: &Dataset, c: &Consult) -> Vec<String> {
+    vec![
+        c.id.to_string(),
+        d.patients[c.patient].id.to_string(),
+        d.specialists[c.specialist].id.to_string(),
+        c.symptom.clone(),
+        c.mode.label().to_owned(),
+        d.consents[c.consent].id.to_string(),
+        c.status.label().to_owned(),
+        local_time(c.requested_at),
+        local_time(c.updated_at),
+        c.report.clone(),
+    ]
+}
+
+/// A consult as the cells of its `consults.csv` row, column by column (for a caller
+/// that stores rows, such as the service). `consult` need not be in `dataset`'s table
+/// yet, but its patient, specialist and consent must be.
+pub fn consult_cells(dataset: &Dataset, consult: &Consult) -> Vec<(&'static str, String)> {
+    CONSULTS.all().zip(consult_row(dataset, consult)).collect()
 }

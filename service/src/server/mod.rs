@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod consults;
 pub mod error;
 pub mod ical;
 pub mod jobs;
@@ -162,6 +163,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .merge(lookups::router())
         .merge(rotas::router())
+        .merge(consults::router())
         .merge(jobs::router())
         .merge(ical::router())
         .merge(admin::router())
