@@ -25,6 +25,7 @@ mod tests {
     }
 }
 pub mod audit;
+pub mod backup;
 pub mod cover;
 pub mod network;
 pub mod rota;

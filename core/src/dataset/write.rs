@@ -250,6 +250,7 @@ pub fn write_table(dataset: &Dataset, name: &str, out: impl io::Write) -> io::Re
                     date(r.decided_on),
                     date(r.info_shared_on),
                     r.note.clone(),
+                    date(r.withdrawn_on),
                 ]
             }),
         ),
@@ -276,7 +277,9 @@ pub fn write_table(dataset: &Dataset, name: &str, out: impl io::Write) -> io::Re
                 ]
             }),
         ),
-        other => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unknown data file '{other}'"))),
+        other => super::admissions::write_table(d, other, out).unwrap_or_else(|| {
+            Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unknown data file '{other}'")))
+        }),
     }
 }
 
@@ -284,7 +287,11 @@ fn write_text(mut out: impl io::Write, text: &str) -> io::Result<()> {
     out.write_all(text.as_bytes())
 }
 
-fn csv_table(out: impl io::Write, columns: &Columns, rows: impl Iterator<Item = Vec<String>>) -> io::Result<()> {
+pub(super) fn csv_table(
+    out: impl io::Write,
+    columns: &Columns,
+    rows: impl Iterator<Item = Vec<String>>,
+) -> io::Result<()> {
     let mut writer = csv::WriterBuilder::new().from_writer(out);
     writer.write_record(columns.all())?;
     for row in rows {
@@ -317,7 +324,7 @@ fn latlon(location: LatLon) -> [String; 2] {
     [coordinate(location.lat()), coordinate(location.lon())]
 }
 
-fn local_time(instant: Instant) -> String {
+pub(super) fn local_time(instant: Instant) -> String {
     to_jst(instant).format("%Y-%m-%dT%H:%M").to_string()
 }
 

@@ -62,6 +62,7 @@ pub(super) fn add_registrations_and_consults(builder: &mut Builder<'_>, draw: &m
                         requested_on: consent.date,
                         decided_on,
                         info_shared_on,
+                        withdrawn_on: consent.withdrawn_on,
                         note: note.to_owned(),
                     });
                 }
