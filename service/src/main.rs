@@ -67,6 +67,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Backup hospitals: a patient's ranked list, the admission order, an area's quotas (後方支援病院).
+    Backup(cli::backup::BackupArgs),
     /// Audit a group's month: every gap in cover, 16 km, 顔合わせ, consent, backup hospitals (監査).
     Audit {
         /// The data directory.
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
         Command::Cover { dir, patient, at, format } => cli::cover::cover(dir, patient, at.as_deref(), *format),
         Command::OnDuty { dir, group, at, format } => cli::cover::on_duty(dir, group, at.as_deref(), *format),
         Command::Audit { dir, group, month, format } => cli::cover::audit_month(dir, group, month, *format),
+        Command::Backup(args) => cli::backup::run(args),
     };
     match result {
         Ok(outcome) => {

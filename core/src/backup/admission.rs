@@ -4,8 +4,9 @@
 //! The order: a severe case (重症) goes to the 急性期 hospitals of the patient's area and
 //! its neighbours, nearest first. Otherwise the patient's active registrations in their
 //! rank order; a patient with none gets the ranked list ([`super::rank`]) instead; and
-//! after either, the 急性期 hospitals not yet listed, as the last resort. Hospitals that
-//! declined during this admission are skipped, and once one accepts there is no next.
+//! after either, the three nearest 急性期 hospitals not yet listed, as the last resort.
+//! Hospitals that declined during this admission are skipped, and once one accepts
+//! there is no next.
 
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -19,6 +20,9 @@ use crate::domain::{
     TaskKind,
 };
 use crate::network::CareNetwork;
+
+/// At most this many 急性期 hospitals follow a backup list (all of them for a severe case).
+const ACUTE_FALLBACK: usize = 3;
 
 /// A call to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,12 +131,24 @@ pub fn discharge(
     }
     let attempts = attempts_of(dataset, admission);
     check_discharge(a, &attempts, on)?;
-    let hospital = &dataset.hospitals[accepted(&attempts).expect("checked").hospital];
-    let admitted_on = to_jst(accepted(&attempts).expect("checked").at).date_naive();
-    let p = &dataset.patients[a.patient];
+    let accepted = accepted(&attempts).expect("checked");
+    let tasks = discharge_tasks(dataset, admission, accepted, on, task_ids);
+    Ok(Discharge { admission: Admission { discharge_on: Some(on), ..a.clone() }, tasks })
+}
+
+/// The two tasks of a discharge on `on` from the hospital of `accepted`.
+pub(crate) fn discharge_tasks(
+    dataset: &Dataset,
+    admission: Idx<Admission>,
+    accepted: &AdmissionAttempt,
+    on: NaiveDate,
+    [notify_id, conference_id]: [Id; 2],
+) -> Vec<DischargeTask> {
+    let hospital = &dataset.hospitals[accepted.hospital];
+    let admitted_on = to_jst(accepted.at).date_naive();
+    let p = &dataset.patients[dataset.admissions[admission].patient];
     let doctor = &dataset.doctors[p.primary_doctor];
     let station = p.nurse_station.map(|s| dataset.nurse_stations[s].name.as_str());
-    let [notify_id, conference_id] = task_ids;
     let notify = DischargeTask {
         id: notify_id,
         admission,
@@ -159,7 +175,7 @@ pub fn discharge(
             station.map(|s| format!("・{s}")).unwrap_or_default()
         ),
     };
-    Ok(Discharge { admission: Admission { discharge_on: Some(on), ..a.clone() }, tasks: vec![notify, conference] })
+    vec![notify, conference]
 }
 
 /// Why a hospital is on the admission list.
@@ -244,15 +260,20 @@ pub fn next_hospitals(
     }
     let network = CareNetwork::new(dataset);
     let area = dataset.area_of_patient(patient);
-    for (hospital, km) in network.acute_hospitals_near(dataset, area, p.home) {
-        if !list.iter().any(|(h, _, _)| *h == hospital) {
-            let reason = if severe {
-                format!("重症: エリア・隣接エリアの急性期病院 (近い順, {km:.1}km)")
-            } else {
-                format!("登録病院の後の急性期病院 ({km:.1}km)")
-            };
-            list.push((hospital, CandidateSource::Acute { fallback: !severe }, reason));
-        }
+    let acute = network
+        .acute_hospitals_near(dataset, area, p.home)
+        .into_iter()
+        .filter(|(hospital, _)| !list.iter().any(|(h, _, _)| h == hospital))
+        .take(if severe { usize::MAX } else { ACUTE_FALLBACK })
+        .collect::<Vec<_>>();
+    for (hospital, km) in acute {
+        let area_name = &dataset.areas[dataset.hospitals[hospital].area].name;
+        let reason = if severe {
+            format!("重症: 急性期病院 ({area_name}, 近い順, {km:.1}km)")
+        } else {
+            format!("登録病院がすべて断った場合の急性期病院 ({area_name}, {km:.1}km)")
+        };
+        list.push((hospital, CandidateSource::Acute { fallback: !severe }, reason));
     }
     list.into_iter()
         .filter(|(hospital, _, _)| !declined.contains(hospital))

@@ -37,6 +37,7 @@ mod workflow;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use admission::discharge_tasks;
 pub use admission::{
     AdmissionCandidate, AdmissionPlan, AttemptView, CandidateSource, Discharge, NewAttempt, TaskView, admission_plan,
     check_attempt, check_discharge, discharge, next_hospitals, record_attempt,
