@@ -70,8 +70,14 @@ impl LexFlow {
     }
 
     /// Sends as much flow as possible from `source` to `sink` at the least cost among
-    /// maximum flows (successive shortest paths). Returns the flow value. The network
-    /// must have no cycle of positive capacity at the start (true of a layered network).
+    /// maximum flows (primal–dual successive shortest paths). Returns the flow value.
+    /// The network must have no cycle of positive capacity at the start (true of a
+    /// layered network).
+    ///
+    /// Each phase finds shortest distances under reduced costs (Dijkstra), moves the
+    /// potentials by them, then saturates every shortest path at once with a blocking
+    /// flow (Dinic) over the arcs of zero reduced cost; the phases are as many as the
+    /// distinct shortest-path costs, not as many as the units of flow.
     pub(super) fn min_cost_max_flow(&mut self, source: usize, sink: usize) -> i64 {
         let (n, dim) = (self.nodes(), self.dim);
         let mut potential = self.initial_potentials(source);
@@ -79,8 +85,8 @@ impl LexFlow {
         let mut dist = vec![0i64; n * dim];
         let mut reached = vec![false; n];
         let mut done = vec![false; n];
-        let mut via = vec![usize::MAX; n];
         let mut candidate = vec![0i64; dim];
+        let mut zero = vec![false; self.head.len()];
         loop {
             reached.fill(false);
             done.fill(false);
@@ -109,7 +115,6 @@ impl LexFlow {
                     if !reached[v] || candidate.as_slice() < &dist[v * dim..(v + 1) * dim] {
                         reached[v] = true;
                         dist[v * dim..(v + 1) * dim].copy_from_slice(&candidate);
-                        via[v] = arc;
                         heap.push(Reverse((Key(candidate.clone()), v)));
                     }
                 }
@@ -122,21 +127,76 @@ impl LexFlow {
                     potential[v * dim + k] += dist[v * dim + k];
                 }
             }
-            let mut bottleneck = i64::MAX;
-            let mut v = sink;
-            while v != source {
-                bottleneck = bottleneck.min(self.residual[via[v]]);
-                v = self.tail(via[v]);
+            for (arc, zero) in zero.iter_mut().enumerate() {
+                let (u, v) = (self.tail(arc), self.head[arc]);
+                *zero = reached[u]
+                    && reached[v]
+                    && (0..dim).all(|k| self.cost(arc)[k] + potential[u * dim + k] - potential[v * dim + k] == 0);
             }
-            let mut v = sink;
-            while v != source {
-                let arc = via[v];
-                self.residual[arc] -= bottleneck;
-                self.residual[arc ^ 1] += bottleneck;
-                v = self.tail(arc);
-            }
-            total += bottleneck;
+            total += self.blocking_flows(source, sink, &zero);
         }
+    }
+
+    /// Dinic's maximum flow from `source` to `sink` over the arcs marked in `usable`.
+    fn blocking_flows(&mut self, source: usize, sink: usize, usable: &[bool]) -> i64 {
+        let n = self.nodes();
+        let mut total = 0;
+        let mut level = vec![usize::MAX; n];
+        let mut next_arc = vec![0usize; n];
+        loop {
+            level.fill(usize::MAX);
+            level[source] = 0;
+            let mut queue = std::collections::VecDeque::from([source]);
+            while let Some(u) = queue.pop_front() {
+                for &arc in &self.adjacency[u] {
+                    let v = self.head[arc];
+                    if usable[arc] && self.residual[arc] > 0 && level[v] == usize::MAX {
+                        level[v] = level[u] + 1;
+                        queue.push_back(v);
+                    }
+                }
+            }
+            if level[sink] == usize::MAX {
+                return total;
+            }
+            next_arc.fill(0);
+            loop {
+                let pushed = self.augment(source, sink, i64::MAX, usable, &level, &mut next_arc);
+                if pushed == 0 {
+                    break;
+                }
+                total += pushed;
+            }
+        }
+    }
+
+    /// One augmenting path of the level graph (depth-first, with current-arc pointers).
+    fn augment(
+        &mut self,
+        u: usize,
+        sink: usize,
+        limit: i64,
+        usable: &[bool],
+        level: &[usize],
+        next_arc: &mut [usize],
+    ) -> i64 {
+        if u == sink {
+            return limit;
+        }
+        while next_arc[u] < self.adjacency[u].len() {
+            let arc = self.adjacency[u][next_arc[u]];
+            let v = self.head[arc];
+            if usable[arc] && self.residual[arc] > 0 && level[v] == level[u] + 1 {
+                let pushed = self.augment(v, sink, limit.min(self.residual[arc]), usable, level, next_arc);
+                if pushed > 0 {
+                    self.residual[arc] -= pushed;
+                    self.residual[arc ^ 1] += pushed;
+                    return pushed;
+                }
+            }
+            next_arc[u] += 1;
+        }
+        0
     }
 
     /// Shortest-path distances from `source` over arcs with capacity (Bellman–Ford;

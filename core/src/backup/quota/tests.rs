@@ -48,12 +48,13 @@ fn brute_force(wishes: &[Wish], caps: &[u32]) -> Vec<usize> {
     best.expect("the empty assignment is always feasible")
 }
 
-/// Tiny instances: up to 4 patients, 3 capped and 3 uncapped hospitals, rankings of up
-/// to 5 distinct hospitals, caps 0–3, some registrations.
-fn instance() -> impl Strategy<Value = (Vec<Wish>, Vec<u32>)> {
-    (1usize..=3, 0usize..=3).prop_flat_map(|(n_capped, n_uncapped)| {
+/// Tiny instances: up to `max_patients` patients, 3 capped and 3 uncapped hospitals,
+/// rankings of up to `max_len` distinct hospitals, wanting up to `max_need`, caps 0–3,
+/// some registrations.
+fn instance(max_patients: usize, max_len: usize, max_need: usize) -> impl Strategy<Value = (Vec<Wish>, Vec<u32>)> {
+    (1usize..=3, 0usize..=3).prop_flat_map(move |(n_capped, n_uncapped)| {
         let hospitals = n_capped + n_uncapped;
-        let wish = (1usize..=3, Just((0..hospitals).collect::<Vec<_>>()).prop_shuffle(), 1usize..=5, any::<u8>())
+        let wish = (1..=max_need, Just((0..hospitals).collect::<Vec<_>>()).prop_shuffle(), 1..=max_len, any::<u8>())
             .prop_map(move |(need, order, len, registered)| {
                 let slots = order
                     .into_iter()
@@ -66,7 +67,7 @@ fn instance() -> impl Strategy<Value = (Vec<Wish>, Vec<u32>)> {
                     .collect::<Vec<_>>();
                 Wish { need: need.min(slots.len()), slots }
             });
-        (prop::collection::vec(wish, 1..=4), prop::collection::vec(0u32..=3, n_capped))
+        (prop::collection::vec(wish, 1..=max_patients), prop::collection::vec(0u32..=3, n_capped))
     })
 }
 
@@ -88,12 +89,20 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_flow_is_as_good_as_brute_force((wishes, caps) in instance()) {
+    fn the_flow_is_as_good_as_brute_force((wishes, caps) in instance(4, 5, 3)) {
         let solved = solve(&wishes, &caps);
         prop_assert_eq!(solved.certificate, Ok(()));
         check_feasible(&wishes, &caps, &solved.chosen);
         prop_assert_eq!(signature(&wishes, &solved.chosen), brute_force(&wishes, &caps));
         prop_assert_eq!(solve(&wishes, &caps), solved, "repeated runs agree");
+    }
+
+    #[test]
+    fn more_patients_wanting_fewer((wishes, caps) in instance(6, 4, 2)) {
+        let solved = solve(&wishes, &caps);
+        prop_assert_eq!(solved.certificate, Ok(()));
+        check_feasible(&wishes, &caps, &solved.chosen);
+        prop_assert_eq!(signature(&wishes, &solved.chosen), brute_force(&wishes, &caps));
     }
 }
 

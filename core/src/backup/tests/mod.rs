@@ -2,6 +2,7 @@
 //! the patients' homes, with known functions, conditions and statuses.
 
 mod admission;
+mod quota;
 mod rank;
 mod workflow;
 
