@@ -29,6 +29,7 @@
 
 mod admission;
 mod error;
+mod order;
 mod quota;
 mod rank;
 pub mod score;
@@ -38,11 +39,11 @@ mod workflow;
 mod tests;
 
 pub(crate) use admission::discharge_tasks;
-pub use admission::{
-    AdmissionCandidate, AdmissionPlan, AttemptView, CandidateSource, Discharge, NewAttempt, TaskView, admission_plan,
-    check_attempt, check_discharge, discharge, next_hospitals, record_attempt,
-};
+pub use admission::{Discharge, NewAttempt, check_attempt, check_discharge, discharge, record_attempt};
 pub use error::{AdmissionError, RegistrationError};
+pub use order::{
+    AdmissionCandidate, AdmissionPlan, AttemptView, CandidateSource, TaskView, admission_plan, next_hospitals,
+};
 pub use quota::{
     HospitalQuota, LostHospital, PatientQuota, QuotaAssignment, QuotaObjective, QuotaOptions, QuotaProof, assign_quotas,
 };
