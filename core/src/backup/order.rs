@@ -12,11 +12,13 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::admission::{accepted, attempts_of};
-use super::rank::{RankOptions, rank};
+use super::rank::{RankOptions, rank_with};
+use super::score::Candidates;
 use crate::calendar::to_jst;
 use crate::dataset::Dataset;
-use crate::domain::{AdmissionAttempt, AttemptOutcome, Hospital, Idx, Patient, RegistrationStatus, TaskKind};
-use crate::network::CareNetwork;
+use crate::domain::{
+    AdmissionAttempt, AttemptOutcome, Hospital, HospitalFunction, Idx, Patient, RegistrationStatus, TaskKind,
+};
 
 /// At most this many 急性期 hospitals follow a backup list (all of them for a severe case).
 const ACUTE_FALLBACK: usize = 3;
@@ -81,6 +83,7 @@ pub fn next_hospitals(
         return Vec::new();
     }
     let p = &dataset.patients[patient];
+    let candidates = Candidates::new(dataset);
     let declined: Vec<Idx<Hospital>> =
         tried.iter().filter(|a| a.outcome == AttemptOutcome::Declined).map(|a| a.hospital).collect();
     let mut list: Vec<(Idx<Hospital>, CandidateSource, String)> = Vec::new();
@@ -95,16 +98,22 @@ pub fn next_hospitals(
             }
         }
         if list.is_empty() {
-            for entry in rank(dataset, patient, options).entries {
+            for entry in rank_with(dataset, &candidates, patient, options).entries {
                 let reason = format!("未登録・推奨順位 {}: {}", entry.position, entry.reason);
                 list.push((entry.hospital, CandidateSource::Recommended { position: entry.position }, reason));
             }
         }
     }
-    let network = CareNetwork::new(dataset);
-    let area = dataset.area_of_patient(patient);
-    let acute = network
-        .acute_hospitals_near(dataset, area, p.home)
+    // The 急性期 hospitals of the area and its neighbours, nearest first: the set the
+    // cover chain's `CareNetwork::acute_hospitals_near` gives, without building the graph.
+    let mut acute: Vec<(Idx<Hospital>, f64)> = candidates
+        .of_area(dataset.area_of_patient(patient))
+        .iter()
+        .filter(|&&h| dataset.hospitals[h].has(HospitalFunction::Acute))
+        .map(|&h| (h, dataset.hospitals[h].location.distance_km(p.home)))
+        .collect();
+    acute.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let acute = acute
         .into_iter()
         .filter(|(hospital, _)| !list.iter().any(|(h, _, _)| h == hospital))
         .take(if severe { usize::MAX } else { ACUTE_FALLBACK })

@@ -171,6 +171,11 @@ impl Candidates {
         Self { by_area }
     }
 
+    /// The hospitals of `area` and its neighbouring areas, by index.
+    pub(crate) fn of_area(&self, area: Idx<Area>) -> &[Idx<Hospital>] {
+        &self.by_area[area.index()]
+    }
+
     /// Every candidate for `patient`, best first (see the module doc).
     pub(crate) fn scored(
         &self,

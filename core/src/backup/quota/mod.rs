@@ -27,7 +27,7 @@
 //! positions, weights of 2001¹⁰ would overflow and lose precision in a MIP), and the
 //! optimality is proven by a certificate checked independently of the algorithm (no
 //! augmenting path, no negative residual cycle). An area of 2,000 patients with five
-//! capped hospitals takes about 50 ms (`benches/backup.rs`). Uncapped hospitals are
+//! capped hospitals takes 35–60 ms (`benches/backup.rs`). Uncapped hospitals are
 //! never contested, so each patient's ranking is cut where it holds `n` of them;
 //! nothing beyond can help.
 

@@ -186,3 +186,19 @@ fn the_admission_files_round_trip_and_report_every_problem() {
         "admissions.csv:3 [AD2] discharge_on: 受け入れた病院がないため退院を記録できません (no hospital has accepted the patient, so there is no discharge)"
     );
 }
+
+#[test]
+fn severe_cases_get_the_acute_hospitals_the_care_network_gives() {
+    let dataset = crate::generate::generate(&crate::generate::GeneratorConfig::okayama());
+    let network = crate::network::CareNetwork::new(&dataset);
+    for patient in dataset.patients.indices().step_by(97) {
+        let next = next_hospitals(&dataset, patient, true, &[], &options());
+        let area = dataset.area_of_patient(patient);
+        let expected: Vec<_> = network
+            .acute_hospitals_near(&dataset, area, dataset.patients[patient].home)
+            .into_iter()
+            .map(|(h, _)| h)
+            .collect();
+        assert_eq!(next.iter().map(|c| c.hospital).collect::<Vec<_>>(), expected);
+    }
+}
