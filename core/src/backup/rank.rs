@@ -208,7 +208,7 @@ pub(crate) fn rank_with(
                 hospital_name: h.name.clone(),
                 phone_24h: h.phone_24h.to_string(),
                 anchor: s.anchor,
-                score: s.score,
+                score: rounded(s.score),
                 accepted_conditions: s.matched.iter().map(|&c| p.conditions[c].clone()).collect(),
                 distance_km: (s.km * 10.0).round() / 10.0,
                 travel_minutes: s.minutes.map(|m| m.round() as u32),
@@ -285,6 +285,18 @@ pub(crate) fn rank_with(
         consents_in_force: consents.iter().map(|&c| dataset.consents[c].id.to_string()).collect(),
         refreshes,
         notes,
+    }
+}
+
+/// The score to 0.01 points, for showing (the order uses the exact one).
+fn rounded(score: Score) -> Score {
+    let r = |x: f64| (x * 100.0).round() / 100.0;
+    Score {
+        conditions: r(score.conditions),
+        function: r(score.function),
+        support: r(score.support),
+        distance: r(score.distance),
+        total: r(score.total),
     }
 }
 
