@@ -26,6 +26,7 @@ mod tests {
 }
 pub mod audit;
 pub mod consult;
+pub mod backup;
 pub mod cover;
 pub mod network;
 pub mod rota;

@@ -76,6 +76,8 @@ enum Command {
     Import(cli::serve::ImportArgs),
     /// Issue an API token for a role (トークンの発行).
     Token(cli::serve::TokenArgs),
+    /// Backup hospitals: a patient's ranked list, the admission order, an area's quotas (後方支援病院).
+    Backup(cli::backup::BackupArgs),
     /// Audit a group's month: every gap in cover, 16 km, 顔合わせ, consent, backup hospitals (監査).
     Audit {
         /// The data directory.
@@ -106,6 +108,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cli::serve::serve(args).map(Outcome::ok),
         Command::Import(args) => cli::serve::import(args).map(Outcome::ok),
         Command::Token(args) => cli::serve::token(args).map(Outcome::ok),
+        Command::Backup(args) => cli::backup::run(args),
     };
     match result {
         Ok(outcome) => {

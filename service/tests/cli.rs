@@ -309,4 +309,128 @@ fn consult_refuses_unknown_ids_symptoms_times_and_modes() {
     assert!(unknown_specialty.contains("専門科 '内科'") && unknown_specialty.contains("皮膚科"), "{unknown_specialty}");
     let neither = run(&["--patient", "P000011"]);
     assert!(neither.contains("--symptom"), "{neither}");
+/// A patient of the demo city with no backup-hospital consent (from consents.csv).
+fn patient_without_backup_consent() -> String {
+    let consents = std::fs::read_to_string(okayama().join("consents.csv")).unwrap();
+    let consenting: std::collections::HashSet<&str> = consents
+        .lines()
+        .skip(1)
+        .filter(|line| line.split(',').nth(2) == Some("後方支援病院登録"))
+        .filter_map(|line| line.split(',').nth(1))
+        .collect();
+    let patients = std::fs::read_to_string(okayama().join("patients.csv")).unwrap();
+    patients
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split(',').next())
+        .find(|id| !consenting.contains(id))
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn backup_ranks_a_patients_hospitals_with_reasons() {
+    let dir = okayama();
+    let dir = dir.to_str().unwrap();
+    let table = renkei(&["backup", dir, "--patient", "P000001", "--on", "2026-12-01"]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = stdout(&table);
+    let first = text.lines().find(|line| line.trim_start().starts_with("1  ")).unwrap_or_else(|| panic!("{text}"));
+    // P000001 was discharged from H004 and is registered there.
+    assert!(first.contains("H004") && first.contains("退院元の病院") && first.contains("登録済"), "{text}");
+    assert!(text.contains("後方支援病院登録の同意: CN000002"), "{text}");
+
+    let json = renkei(&["backup", dir, "--patient", "P000006", "--on", "2026-12-01", "--format", "json"]);
+    assert!(json.status.success(), "{}", stderr(&json));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let entries = value["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    let formal: Vec<&serde_json::Value> = entries.iter().filter(|e| !e["formal"].is_null()).collect();
+    assert_eq!(formal.len(), 1, "{value:#}");
+    assert_eq!(formal[0]["backup_support"], true);
+    assert!(entries.iter().all(|e| e["reason"].as_str().unwrap().ends_with("km")));
+    assert_eq!(value["refreshes"][0]["refresh_due"], "2027-02-02");
+}
+
+#[test]
+fn backup_refuses_unknown_ids_bad_dates_and_missing_consent() {
+    let dir = okayama();
+    let dir = dir.to_str().unwrap();
+    let unknown = renkei(&["backup", dir, "--patient", "P9999999"]);
+    assert!(!unknown.status.success() && stderr(&unknown).contains("患者 'P9999999' が見つかりません"));
+    let bad_date = renkei(&["backup", dir, "--patient", "P000001", "--on", "12月1日"]);
+    assert!(!bad_date.status.success() && stderr(&bad_date).contains("'12月1日' は日付ではありません"));
+    let area = renkei(&["backup", dir, "--area", "nowhere", "--quotas"]);
+    assert!(!area.status.success() && stderr(&area).contains("エリア 'nowhere' が見つかりません"));
+    let patient = patient_without_backup_consent();
+    let shown = renkei(&["backup", dir, "--patient", &patient, "--on", "2026-12-01"]);
+    assert!(shown.status.success());
+    assert!(stdout(&shown).contains("注意: 後方支援病院登録の同意がありません"), "{}", stdout(&shown));
+    let required = renkei(&["backup", dir, "--patient", &patient, "--on", "2026-12-01", "--require-consent"]);
+    assert!(!required.status.success());
+    assert!(stderr(&required).contains("同意なしに登録はできません"), "{}", stderr(&required));
+}
+
+#[test]
+fn backup_quotas_assign_an_area_optimally_and_explain_who_moved_down() {
+    let dir = okayama();
+    let dir = dir.to_str().unwrap();
+    let json = renkei(&["backup", dir, "--area", "naka", "--quotas", "--on", "2026-12-01", "--format", "json"]);
+    assert!(json.status.success(), "{}", stderr(&json));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(value["proof"]["status"], "optimal");
+    assert_eq!(value["patients"], 250);
+    let outcomes = value["outcomes"].as_array().unwrap();
+    let moved: Vec<&serde_json::Value> = outcomes.iter().filter(|o| o["kept"] == false).collect();
+    assert!(!moved.is_empty(), "the demo quotas bind");
+    assert!(moved.iter().all(|o| o["reason"].as_str().unwrap().contains("受入上限に達したため")));
+    for hospital in value["hospitals"].as_array().unwrap() {
+        assert!(hospital["assigned"].as_u64() <= hospital["capacity"].as_u64(), "{hospital}");
+    }
+    // What if H008 took nobody: nobody is assigned to it.
+    let what_if = renkei(&[
+        "backup",
+        dir,
+        "--area",
+        "naka",
+        "--quotas",
+        "--cap",
+        "H008=0",
+        "--on",
+        "2026-12-01",
+        "--format",
+        "json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&what_if)).unwrap();
+    let outcomes = value["outcomes"].as_array().unwrap();
+    assert!(outcomes.iter().all(|o| !o["assigned"].as_array().unwrap().iter().any(|h| h == "H008")));
+    let table = renkei(&["backup", dir, "--area", "naka", "--quotas", "--on", "2026-12-01"]);
+    assert!(stdout(&table).contains("最適 (証明済み)") && stdout(&table).contains("繰り下げ"), "{}", stdout(&table));
+    let bad_cap = renkei(&["backup", dir, "--area", "naka", "--quotas", "--cap", "H008"]);
+    assert!(!bad_cap.status.success() && stderr(&bad_cap).contains("HOSPITAL=N"));
+}
+
+#[test]
+fn backup_admission_shows_the_calls_made_and_whom_to_call_next() {
+    let dir = okayama();
+    let dir = dir.to_str().unwrap();
+    // AD0003 (P000010): the first hospital declined at 03:10 on 1 December.
+    let json =
+        renkei(&["backup", dir, "--patient", "P000010", "--admission", "--on", "2026-12-01", "--format", "json"]);
+    assert!(json.status.success(), "{}", stderr(&json));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(value["admission_id"], "AD0003");
+    let declined = value["attempts"][0]["hospital_id"].as_str().unwrap();
+    let next = value["next"].as_array().unwrap();
+    assert!(!next.is_empty() && next.iter().all(|c| c["hospital_id"] != declined));
+    assert_eq!(next[0]["source"]["type"], "registered");
+    let severe = renkei(&["backup", dir, "--patient", "P000010", "--admission", "--severe", "--on", "2026-12-01"]);
+    let text = stdout(&severe);
+    assert!(text.contains("重症: 急性期病院へ") && text.contains("重症: 急性期病院 ("), "{text}");
+    // AD0001 (P000001) was discharged on 28 November: the two tasks are listed.
+    let discharged = renkei(&["backup", dir, "--patient", "P000001", "--admission", "--on", "2026-11-28"]);
+    let text = stdout(&discharged);
+    assert!(
+        text.contains("受入先: H003") && text.contains("退院前カンファレンス") && text.contains("主治医への退院連絡")
+    );
 }

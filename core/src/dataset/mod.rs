@@ -6,6 +6,7 @@
 //! spreadsheet. Core does no I/O: callers pass the files' contents in ([`DataFiles`])
 //! and get either a [`Dataset`] or every [`Problem`] found.
 
+mod admissions;
 mod csv_rows;
 mod parse;
 mod problem;
@@ -15,13 +16,14 @@ mod write;
 use std::collections::BTreeMap;
 
 use crate::domain::{
-    Absence, Area, Clinic, Consent, Consult, Doctor, Group, Hospital, Idx, LedgerEntry, NurseStation, Patient,
-    Registration, Request, Specialist, SymptomRoute, Table, Unavailability,
+    Absence, Admission, AdmissionAttempt, Area, Clinic, Consent, Consult, DischargeTask, Doctor, Group, Hospital, Idx,
+    LedgerEntry, NurseStation, Patient, Registration, Request, Specialist, SymptomRoute, Table, Unavailability,
 };
 
 pub use parse::parse;
 pub use problem::{InvalidDataset, Problem};
-pub use write::{consult_cells, write, write_table};
+pub use admissions::{admission_cells, attempt_cells, task_cells};
+pub use write::{consent_cells, consult_cells, registration_cells, write, write_table};
 
 /// The files of a data directory: file name → contents.
 pub type DataFiles = BTreeMap<String, String>;
@@ -31,7 +33,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// The files of the format, in the order they are read (each may refer to the ones
 /// before it). `dataset.toml` is required; a missing table is an empty table.
-pub const FILE_NAMES: [&str; 17] = [
+pub const FILE_NAMES: [&str; 20] = [
     "dataset.toml",
     "areas.csv",
     "clinics.csv",
@@ -49,6 +51,9 @@ pub const FILE_NAMES: [&str; 17] = [
     "registrations.csv",
     "symptoms.csv",
     "consults.csv",
+    "admissions.csv",
+    "admission_attempts.csv",
+    "discharge_tasks.csv",
 ];
 
 /// The columns of one CSV table of the format, as `(required, optional)` in the order
@@ -72,6 +77,9 @@ pub fn table_columns(file: &str) -> Option<(&'static [&'static str], &'static [&
         "registrations.csv" => &REGISTRATIONS,
         "symptoms.csv" => &SYMPTOMS,
         "consults.csv" => &CONSULTS,
+        "admissions.csv" => &admissions::ADMISSIONS,
+        "admission_attempts.csv" => &admissions::ATTEMPTS,
+        "discharge_tasks.csv" => &admissions::TASKS,
         _ => return None,
     };
     Some((columns.required, columns.optional))
@@ -117,6 +125,12 @@ pub struct Dataset {
     pub symptom_routes: Vec<SymptomRoute>,
     /// Specialist consults.
     pub consults: Table<Consult>,
+    /// Admissions at an acute worsening.
+    pub admissions: Table<Admission>,
+    /// The hospitals called for each admission, in file order (which is call order).
+    pub admission_attempts: Table<AdmissionAttempt>,
+    /// Tasks created by discharges.
+    pub discharge_tasks: Table<DischargeTask>,
     index: Indexes,
 }
 
@@ -133,6 +147,9 @@ struct Indexes {
     registrations_of_patient: Vec<Vec<Idx<Registration>>>,
     registrations_of_hospital: Vec<Vec<Idx<Registration>>>,
     consults_of_specialist: Vec<Vec<Idx<Consult>>>,
+    admissions_of_patient: Vec<Vec<Idx<Admission>>>,
+    attempts_of_admission: Vec<Vec<Idx<AdmissionAttempt>>>,
+    tasks_of_admission: Vec<Vec<Idx<DischargeTask>>>,
 }
 
 impl Dataset {
@@ -149,6 +166,9 @@ impl Dataset {
             registrations_of_patient: vec![Vec::new(); self.patients.len()],
             registrations_of_hospital: vec![Vec::new(); self.hospitals.len()],
             consults_of_specialist: vec![Vec::new(); self.specialists.len()],
+            admissions_of_patient: vec![Vec::new(); self.patients.len()],
+            attempts_of_admission: vec![Vec::new(); self.admissions.len()],
+            tasks_of_admission: vec![Vec::new(); self.admissions.len()],
         };
         for (group_idx, group) in self.groups.enumerate() {
             for member in &group.members {
@@ -180,6 +200,15 @@ impl Dataset {
         }
         for (idx, consult) in self.consults.enumerate() {
             index.consults_of_specialist[consult.specialist.index()].push(idx);
+        }
+        for (idx, admission) in self.admissions.enumerate() {
+            index.admissions_of_patient[admission.patient.index()].push(idx);
+        }
+        for (idx, attempt) in self.admission_attempts.enumerate() {
+            index.attempts_of_admission[attempt.admission.index()].push(idx);
+        }
+        for (idx, task) in self.discharge_tasks.enumerate() {
+            index.tasks_of_admission[task.admission.index()].push(idx);
         }
         for entries in &mut index.ledger_of_doctor {
             entries.sort_by_key(|&idx| self.ledger[idx].month);
@@ -276,6 +305,26 @@ impl Dataset {
     /// A specialist's consults.
     pub fn consults_of_specialist(&self, specialist: Idx<Specialist>) -> &[Idx<Consult>] {
         &self.index.consults_of_specialist[specialist.index()]
+    }
+
+    /// A patient's admissions, in file order.
+    pub fn admissions_of_patient(&self, patient: Idx<Patient>) -> &[Idx<Admission>] {
+        &self.index.admissions_of_patient[patient.index()]
+    }
+
+    /// The hospitals called for an admission, in the order called.
+    pub fn attempts_of_admission(&self, admission: Idx<Admission>) -> &[Idx<AdmissionAttempt>] {
+        &self.index.attempts_of_admission[admission.index()]
+    }
+
+    /// The tasks an admission's discharge created.
+    pub fn tasks_of_admission(&self, admission: Idx<Admission>) -> &[Idx<DischargeTask>] {
+        &self.index.tasks_of_admission[admission.index()]
+    }
+
+    /// The area a patient belongs to (their group's).
+    pub fn area_of_patient(&self, patient: Idx<Patient>) -> Idx<Area> {
+        self.groups[self.patients[patient].group].area
     }
 
     /// The area a doctor works in (their clinic's).

@@ -4,16 +4,17 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
+use super::admissions;
 use super::csv_rows::{Built, Columns, CsvTable, Row, Unresolved};
 use super::problem::{InvalidDataset, Problem};
 use super::toml_groups;
 use super::{DataFiles, Dataset, FILE_NAMES, FORMAT_VERSION};
 use crate::calendar::{self, SlotKind};
 use crate::domain::{
-    Absence, Area, Capability, Clinic, Consent, ConsentKind, ConsentScope, Consult, ConsultMode, ConsultStatus, Device,
-    Doctor, Employment, Group, Hospital, HospitalFunction, Idx, KeyPerson, LatLon, LedgerEntry, MedicalInstitutionCode,
-    NurseStation, Patient, Phone, Registration, RegistrationStatus, Request, RequestKind, Specialist, SymptomRoute,
-    Unavailability,
+    Absence, Area, Capability, Clinic, Consent, ConsentGap, ConsentKind, ConsentScope, Consult, ConsultMode,
+    ConsultStatus, Device, Doctor, Employment, Group, Hospital, HospitalFunction, Idx, KeyPerson, LatLon, LedgerEntry,
+    MedicalInstitutionCode, NurseStation, Patient, Phone, Registration, RegistrationStatus, Request, RequestKind,
+    Specialist, SymptomRoute, Unavailability,
 };
 
 pub(crate) const AREAS: Columns =
@@ -59,7 +60,7 @@ pub(crate) const UNAVAILABILITY: Columns =
 pub(crate) const LEDGER: Columns = Columns { required: &["id", "doctor", "month", "balance"], optional: &["note"] };
 pub(crate) const REGISTRATIONS: Columns = Columns {
     required: &["id", "patient", "hospital", "rank", "consent", "status", "requested_on"],
-    optional: &["formal", "decided_on", "info_shared_on", "note"],
+    optional: &["formal", "decided_on", "info_shared_on", "note", "withdrawn_on"],
 };
 pub(crate) const SYMPTOMS: Columns = Columns { required: &["symptom", "specialty"], optional: &[] };
 pub(crate) const CONSULTS: Columns = Columns {
@@ -121,6 +122,9 @@ pub fn parse(files: &DataFiles) -> Result<Dataset, InvalidDataset> {
     let registrations = read_registrations(text("registrations.csv"), &patients, &hospitals, &consents, &mut problems);
     let symptom_routes = read_symptoms(text("symptoms.csv"), &mut problems);
     let consults = read_consults(text("consults.csv"), &patients, &specialists, &consents, &mut problems);
+    let admissions = admissions::read_admissions(text("admissions.csv"), &patients, &mut problems);
+    let attempts = admissions::read_attempts(text("admission_attempts.csv"), &admissions, &hospitals, &mut problems);
+    let tasks = admissions::read_tasks(text("discharge_tasks.csv"), &admissions, &mut problems);
 
     if !problems.is_empty() {
         let file_order = |file: &str| FILE_NAMES.iter().position(|name| *name == file).unwrap_or(usize::MAX);
@@ -143,10 +147,13 @@ pub fn parse(files: &DataFiles) -> Result<Dataset, InvalidDataset> {
     dataset.registrations = registrations.table;
     dataset.symptom_routes = symptom_routes;
     dataset.consults = consults.table;
+    dataset.admissions = admissions.table;
+    dataset.admission_attempts = attempts.table;
+    dataset.discharge_tasks = tasks.table;
     Ok(dataset.index())
 }
 
-fn rows(file: &'static str, text: &str, columns: &Columns, problems: &mut Vec<Problem>) -> Option<CsvTable> {
+pub(super) fn rows(file: &'static str, text: &str, columns: &Columns, problems: &mut Vec<Problem>) -> Option<CsvTable> {
     if text.trim().is_empty() {
         return None;
     }
@@ -721,22 +728,48 @@ fn read_registrations(
         let decided_on = row.optional("decided_on", parse_date);
         let info_shared_on = row.optional("info_shared_on", parse_date);
         let note = row.text("note").to_owned();
+        let withdrawn_on = row.optional("withdrawn_on", parse_date);
+        let active = status.is_some_and(RegistrationStatus::is_active);
         if let (Some(patient), Some(hospital), Some(consent)) = (patient, hospital, consent) {
             let consent_row = &consents.table[consent];
-            let names = matches!(&consent_row.scope, ConsentScope::BackupHospital { hospitals } if hospitals.contains(&hospital));
-            if consent_row.patient != patient {
-                row.problem("consent", "同意は別の患者のものです (the consent is another patient's)");
-            } else if !names {
-                row.problem(
+            match ConsentGap::check(consent_row, patient, hospital) {
+                Ok(()) => {}
+                Err(ConsentGap::OtherPatient) => {
+                    row.problem("consent", "同意は別の患者のものです (the consent is another patient's)");
+                }
+                Err(ConsentGap::WrongKind) => row.problem(
+                    "consent",
+                    format!(
+                        "同意 '{}' は後方支援病院登録の同意ではありません (not a backup-hospital consent)",
+                        consent_row.id
+                    ),
+                ),
+                Err(ConsentGap::DoesNotName) => row.problem(
                     "consent",
                     format!(
                         "同意 '{}' は病院 '{}' を名指ししていません (the consent does not name this hospital: no consent, no registration)",
                         consent_row.id, hospitals.table[hospital].id
                     ),
+                ),
+            }
+            if let (true, Some(withdrawn)) = (active, consent_row.withdrawn_on) {
+                row.problem(
+                    "status",
+                    format!(
+                        "同意 '{}' は {withdrawn} に撤回されています: 登録も撤回してください (the consent was withdrawn, so the registration must be too)",
+                        consent_row.id
+                    ),
                 );
             }
         }
-        let active = status.is_some_and(|s| matches!(s, RegistrationStatus::Requested | RegistrationStatus::Confirmed));
+        if let (Some(status), Ok(Some(_))) = (status, &withdrawn_on)
+            && status != RegistrationStatus::Withdrawn
+        {
+            row.problem(
+                "withdrawn_on",
+                "撤回日は撤回の登録だけに書きます (withdrawn_on is for withdrawn registrations)",
+            );
+        }
         if let (Some(hospital), Ok(Some(true))) = (hospital, &formal) {
             if !hospitals.table[hospital].backup_support {
                 row.problem(
@@ -766,6 +799,7 @@ fn read_registrations(
                 requested_on: requested_on?,
                 decided_on: decided_on.ok()?,
                 info_shared_on: info_shared_on.ok()?,
+                withdrawn_on: withdrawn_on.ok()?,
                 note,
             })
         })();
@@ -884,7 +918,7 @@ fn parse_int_in(text: &str, min: u32, max: u32) -> Result<u32, String> {
     }
 }
 
-fn parse_bool(text: &str) -> Result<bool, String> {
+pub(super) fn parse_bool(text: &str) -> Result<bool, String> {
     match text {
         "true" | "yes" | "1" | "○" | "はい" | "有" => Ok(true),
         "false" | "no" | "0" | "×" | "いいえ" | "無" => Ok(false),
@@ -898,6 +932,6 @@ pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("'{text}' は日付ではありません (not a date: use YYYY-MM-DD)"))
 }
 
-fn parse_instant(text: &str) -> Result<calendar::Instant, String> {
+pub(super) fn parse_instant(text: &str) -> Result<calendar::Instant, String> {
     calendar::parse_instant(text).map_err(|error| error.to_string())
 }

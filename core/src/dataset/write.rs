@@ -10,7 +10,7 @@ use super::parse::{
 };
 use super::{DataFiles, Dataset, FILE_NAMES, FORMAT_VERSION};
 use crate::calendar::{Instant, SlotKind, SlotTemplates, to_jst};
-use crate::domain::{ConsentScope, Consult, Entity, Idx, LatLon, Table};
+use crate::domain::{Consent, ConsentScope, Consult, Entity, Idx, LatLon, Registration, Table};
 
 /// Writes every file of the dataset.
 pub fn write(dataset: &Dataset) -> DataFiles {
@@ -162,23 +162,7 @@ pub fn write_table(dataset: &Dataset, name: &str, out: impl io::Write) -> io::Re
         "consents.csv" => csv_table(
             out,
             &CONSENTS,
-            d.consents.iter().map(|consent| {
-                let recipients = match &consent.scope {
-                    ConsentScope::GroupCover { doctors } => ids(&d.doctors, doctors),
-                    ConsentScope::BackupHospital { hospitals } => ids(&d.hospitals, hospitals),
-                    ConsentScope::SpecialistConsult { specialists } => ids(&d.specialists, specialists),
-                };
-                vec![
-                    consent.id.to_string(),
-                    d.patients[consent.patient].id.to_string(),
-                    consent.kind().label().to_owned(),
-                    consent.date.to_string(),
-                    consent.given_by.clone(),
-                    consent.document.clone(),
-                    recipients,
-                    consent.withdrawn_on.map(|date| date.to_string()).unwrap_or_default(),
-                ]
-            }),
+            d.consents.iter().map(|consent| consent_row(d, consent)),
         ),
         "absences.csv" => csv_table(
             out,
@@ -236,22 +220,7 @@ pub fn write_table(dataset: &Dataset, name: &str, out: impl io::Write) -> io::Re
         "registrations.csv" => csv_table(
             out,
             &REGISTRATIONS,
-            d.registrations.iter().map(|r| {
-                let date = |date: Option<chrono::NaiveDate>| date.map(|d| d.to_string()).unwrap_or_default();
-                vec![
-                    r.id.to_string(),
-                    d.patients[r.patient].id.to_string(),
-                    d.hospitals[r.hospital].id.to_string(),
-                    r.rank.to_string(),
-                    d.consents[r.consent].id.to_string(),
-                    r.status.label().to_owned(),
-                    r.requested_on.to_string(),
-                    r.formal.to_string(),
-                    date(r.decided_on),
-                    date(r.info_shared_on),
-                    r.note.clone(),
-                ]
-            }),
+            d.registrations.iter().map(|r| registration_row(d, r)),
         ),
         "symptoms.csv" => csv_table(
             out,
@@ -263,7 +232,9 @@ pub fn write_table(dataset: &Dataset, name: &str, out: impl io::Write) -> io::Re
             &CONSULTS,
             d.consults.iter().map(|c| consult_row(d, c)),
         ),
-        other => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unknown data file '{other}'"))),
+        other => super::admissions::write_table(d, other, out).unwrap_or_else(|| {
+            Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unknown data file '{other}'")))
+        }),
     }
 }
 
@@ -271,7 +242,11 @@ fn write_text(mut out: impl io::Write, text: &str) -> io::Result<()> {
     out.write_all(text.as_bytes())
 }
 
-fn csv_table(out: impl io::Write, columns: &Columns, rows: impl Iterator<Item = Vec<String>>) -> io::Result<()> {
+pub(super) fn csv_table(
+    out: impl io::Write,
+    columns: &Columns,
+    rows: impl Iterator<Item = Vec<String>>,
+) -> io::Result<()> {
     let mut writer = csv::WriterBuilder::new().from_writer(out);
     writer.write_record(columns.all())?;
     for row in rows {
@@ -304,7 +279,7 @@ fn latlon(location: LatLon) -> [String; 2] {
     [coordinate(location.lat()), coordinate(location.lon())]
 }
 
-fn local_time(instant: Instant) -> String {
+pub(super) fn local_time(instant: Instant) -> String {
     to_jst(instant).format("%Y-%m-%dT%H:%M").to_string()
 }
 
@@ -418,4 +393,51 @@ fn consult_row(d: &Dataset, c: &Consult) -> Vec<String> {
 /// yet, but its patient, specialist and consent must be.
 pub fn consult_cells(dataset: &Dataset, consult: &Consult) -> Vec<(&'static str, String)> {
     CONSULTS.all().zip(consult_row(dataset, consult)).collect()
+}
+
+fn consent_row(d: &Dataset, consent: &Consent) -> Vec<String> {
+    let recipients = match &consent.scope {
+        ConsentScope::GroupCover { doctors } => ids(&d.doctors, doctors),
+        ConsentScope::BackupHospital { hospitals } => ids(&d.hospitals, hospitals),
+        ConsentScope::SpecialistConsult { specialists } => ids(&d.specialists, specialists),
+    };
+    vec![
+        consent.id.to_string(),
+        d.patients[consent.patient].id.to_string(),
+        consent.kind().label().to_owned(),
+        consent.date.to_string(),
+        consent.given_by.clone(),
+        consent.document.clone(),
+        recipients,
+        consent.withdrawn_on.map(|date| date.to_string()).unwrap_or_default(),
+    ]
+}
+
+fn registration_row(d: &Dataset, r: &Registration) -> Vec<String> {
+    let date = |date: Option<chrono::NaiveDate>| date.map(|d| d.to_string()).unwrap_or_default();
+    vec![
+        r.id.to_string(),
+        d.patients[r.patient].id.to_string(),
+        d.hospitals[r.hospital].id.to_string(),
+        r.rank.to_string(),
+        d.consents[r.consent].id.to_string(),
+        r.status.label().to_owned(),
+        r.requested_on.to_string(),
+        r.formal.to_string(),
+        date(r.decided_on),
+        date(r.info_shared_on),
+        r.note.clone(),
+        date(r.withdrawn_on),
+    ]
+}
+
+/// A consent as the cells of its `consents.csv` row.
+pub fn consent_cells(dataset: &Dataset, consent: &Consent) -> Vec<(&'static str, String)> {
+    CONSENTS.all().zip(consent_row(dataset, consent)).collect()
+}
+
+/// A registration as the cells of its `registrations.csv` row (it need not be in
+/// `dataset`'s table yet; its patient, hospital and consent must be).
+pub fn registration_cells(dataset: &Dataset, registration: &Registration) -> Vec<(&'static str, String)> {
+    REGISTRATIONS.all().zip(registration_row(dataset, registration)).collect()
 }

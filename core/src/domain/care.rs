@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use super::facilities::{ConsultMode, Hospital, Specialist};
 use super::ids::{Id, Idx};
 use super::patient::Patient;
-use super::records::Consent;
+use super::records::{Consent, ConsentScope};
 use crate::calendar::Instant;
 
 crate::labels::labelled_enum! {
@@ -46,6 +46,8 @@ pub struct Registration {
     /// Date information was last exchanged with the hospital (every 3 months for the
     /// formal registration).
     pub info_shared_on: Option<NaiveDate>,
+    /// Date withdrawn (by the patient, or with the consent), once withdrawn.
+    pub withdrawn_on: Option<NaiveDate>,
     /// Free note, e.g. the hospital's reason for declining.
     pub note: String,
 }
@@ -53,7 +55,41 @@ pub struct Registration {
 impl Registration {
     /// Whether it holds: requested or confirmed (not declined, not withdrawn).
     pub fn is_active(&self) -> bool {
-        matches!(self.status, RegistrationStatus::Requested | RegistrationStatus::Confirmed)
+        self.status.is_active()
+    }
+}
+
+impl RegistrationStatus {
+    /// Whether a registration in this status holds: requested or confirmed.
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Requested | Self::Confirmed)
+    }
+}
+
+/// Why a consent does not allow registering a patient with a hospital: no consent that
+/// names the hospital, no registration. Read by the data-format check and the
+/// registration workflow alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentGap {
+    /// The consent is another patient's.
+    OtherPatient,
+    /// The consent is not for backup-hospital registration (後方支援病院登録).
+    WrongKind,
+    /// The consent does not name the hospital.
+    DoesNotName,
+}
+
+impl ConsentGap {
+    /// Whether `consent` allows registering `patient` with `hospital` (dates aside).
+    pub fn check(consent: &Consent, patient: Idx<Patient>, hospital: Idx<Hospital>) -> Result<(), Self> {
+        if consent.patient != patient {
+            return Err(Self::OtherPatient);
+        }
+        match &consent.scope {
+            ConsentScope::BackupHospital { hospitals } if hospitals.contains(&hospital) => Ok(()),
+            ConsentScope::BackupHospital { .. } => Err(Self::DoesNotName),
+            _ => Err(Self::WrongKind),
+        }
     }
 }
 

@@ -1,9 +1,11 @@
 //! The domain: areas, groups, doctors, clinics, hospitals, visiting nurse stations,
-//! specialists, patients, consents, absences and requests, validated once into types.
+//! specialists, patients, consents, absences and requests, registrations and admissions,
+//! validated once into types.
 //!
 //! References between entities are typed indices ([`Idx`]) into the tables of a
 //! [`crate::dataset::Dataset`], so a validated patient's 主治医 always exists.
 
+mod admission;
 mod care;
 mod contact;
 mod facilities;
@@ -15,7 +17,8 @@ mod people;
 mod records;
 mod rules;
 
-pub use care::{Consult, ConsultStatus, Registration, RegistrationStatus, SymptomRoute};
+pub use admission::{Admission, AdmissionAttempt, AttemptOutcome, DischargeTask, TaskKind};
+pub use care::{ConsentGap, Consult, ConsultStatus, Registration, RegistrationStatus, SymptomRoute};
 pub use contact::{MedicalInstitutionCode, Phone};
 pub use facilities::{ConsultMode, Hospital, HospitalFunction, NurseStation, Specialist};
 pub use geo::{HOME_VISIT_LIMIT_KM, LatLon};
@@ -52,5 +55,8 @@ entities!(
     Unavailability,
     LedgerEntry,
     Registration,
-    Consult
+    Consult,
+    Admission,
+    AdmissionAttempt,
+    DischargeTask
 );

@@ -11,7 +11,8 @@ use crate::domain::{ConsentScope, Consult, ConsultStatus, Registration, Registra
 /// One registration per hospital a backup-hospital consent names, in its order: mostly
 /// confirmed, some still requested, a few declined (満床); the first 在宅療養後方支援病院
 /// is the formal registration, its information exchange a few due. Withdrawn consents
-/// give withdrawn registrations. About half the specialist consents have a consult.
+/// give withdrawn registrations. A hospital with a quota declines (満床) once it holds
+/// that many. About half the specialist consents have a consult.
 pub(super) fn add_registrations_and_consults(builder: &mut Builder<'_>, draw: &mut Draw) {
     let reference = builder.reference_date;
     let dataset = &mut builder.dataset;
@@ -20,6 +21,8 @@ pub(super) fn add_registrations_and_consults(builder: &mut Builder<'_>, draw: &m
     let width = n.to_string().len().max(6);
     let mut registrations = Vec::new();
     let mut consults = Vec::new();
+    // Active registrations per hospital, against its quota.
+    let mut held = vec![0u32; dataset.hospitals.len()];
     for consent_idx in dataset.consents.indices() {
         let consent = &dataset.consents[consent_idx];
         match &consent.scope {
@@ -50,6 +53,16 @@ pub(super) fn add_registrations_and_consults(builder: &mut Builder<'_>, draw: &m
                                 draw.between(5, 80)
                             }))
                     });
+                    // The draws above are made whatever the quota, so the stream (and
+                    // every later record) does not depend on it.
+                    let full = dataset.hospitals[hospital].quota.is_some_and(|quota| held[hospital.index()] >= quota);
+                    let (status, formal, decided_on, info_shared_on) = if full && status.is_active() {
+                        let decided = decided_on.unwrap_or(consent.date + Duration::days(7));
+                        (RegistrationStatus::Declined, false, Some(decided), None)
+                    } else {
+                        (status, formal, decided_on, info_shared_on)
+                    };
+                    held[hospital.index()] += u32::from(status.is_active());
                     let note = if status == RegistrationStatus::Declined { "満床のため辞退" } else { "" };
                     registrations.push(Registration {
                         id: numbered("RG", registrations.len() + 1, width),
@@ -62,6 +75,7 @@ pub(super) fn add_registrations_and_consults(builder: &mut Builder<'_>, draw: &m
                         requested_on: consent.date,
                         decided_on,
                         info_shared_on,
+                        withdrawn_on: consent.withdrawn_on,
                         note: note.to_owned(),
                     });
                 }

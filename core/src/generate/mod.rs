@@ -18,6 +18,7 @@
 //! assert_eq!((naka.groups, naka.hospitals, naka.specialists), (2, 4, 31));
 //! ```
 
+mod admissions;
 mod care;
 mod config;
 mod draw;
@@ -104,7 +105,13 @@ pub fn generate(config: &GeneratorConfig) -> Dataset {
     standing::add_unavailability(&mut builder, &mut standing_draw);
     standing::add_ledger(&mut builder, &mut standing_draw);
     care::add_registrations_and_consults(&mut builder, &mut Draw::new(seed, Phase::Care));
-    builder.dataset.index()
+    let reference = builder.reference_date;
+    let mut dataset = builder.dataset.index();
+    // Admissions follow the backup lists, which need the indexes.
+    if admissions::add_admissions(&mut dataset, reference) {
+        dataset = dataset.index();
+    }
+    dataset
 }
 
 /// The dataset being generated, with lookups the phases share.

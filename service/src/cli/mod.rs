@@ -1,5 +1,6 @@
 //! The `renkei` subcommands.
 
+pub(crate) mod backup;
 pub(crate) mod check;
 pub(crate) mod consult;
 pub(crate) mod cover;
