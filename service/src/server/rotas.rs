@@ -196,6 +196,7 @@ pub async fn create(
                     file: None,
                     record: None,
                     field: Some("groups".to_owned()),
+                    line: None,
                     message: format!("グループ '{id}' がありません (unknown group)"),
                 }),
             }
@@ -205,6 +206,7 @@ pub async fn create(
                 file: None,
                 record: None,
                 field: Some("groups".to_owned()),
+                line: None,
                 message: "グループを1つ以上指定してください (at least one group)".to_owned(),
             });
         }
@@ -518,6 +520,7 @@ pub async fn publish(
                         file: None,
                         record: Some(format!("{} v{number}", rota.id)),
                         field: None,
+                        line: None,
                         message: violation.describe(&problem),
                     })
                     .collect(),
@@ -819,6 +822,7 @@ pub async fn move_swap(
                             file: None,
                             record: Some(moved.id.clone()),
                             field: None,
+                            line: None,
                             message: format!("交代すると規則に反します: {}", violation.describe(&problem)),
                         })
                         .collect(),
