@@ -145,7 +145,8 @@ pub async fn list(State(state): State<AppState>, principal: Arc<Principal>) -> A
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRota {
-    /// Id (default `{month}-{groups}`).
+    /// Id (default `{month}-{group ids joined by _}`, or `{month}-{first group}-{n}g`
+    /// when that is longer than an id may be).
     pub id: Option<String>,
     /// `YYYY-MM`.
     pub month: String,
@@ -238,7 +239,14 @@ pub async fn create(
         let ids: Vec<String> = given.iter().cloned().collect();
         let id = body.id.clone().unwrap_or_else(|| {
             let all_rotation = d.groups.iter().filter(|g| g.policy.rotation() || g.policy.absence_cover()).count();
-            if ids.len() == all_rotation { format!("{month}-city") } else { format!("{month}-{}", ids.join("+")) }
+            let joined = format!("{month}-{}", ids.join("_"));
+            if ids.len() == all_rotation {
+                format!("{month}-city")
+            } else if joined.len() <= renkei_core::domain::Id::MAX_LEN {
+                joined
+            } else {
+                format!("{month}-{}-{}g", ids[0], ids.len())
+            }
         });
         if snapshot.rota(&id).is_some() {
             return Err(ApiError::conflict(format!("当番表 '{id}' は既にあります (the rota exists)")));
