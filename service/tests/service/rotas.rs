@@ -1,5 +1,5 @@
-//! Rotas: solving as a job, publishing, a swap on the solved rota, manual edits that
-//! break a rule.
+//! Rotas: solving as a job, publishing, a swap and a repair on the solved rota,
+//! cancelling, manual edits that break a rule.
 
 use renkei_core::domain::Role as DutyRole;
 use renkei_service::demo::issue_token;
@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use crate::common::{TestApp, demo_city, load_demo, rota_file};
 use crate::rota_help::{
-    doctor_token, duty_ref, future_month, inside, move_swap, on_duty, smallest_linked_groups, valid_swap, version,
-    version_records, wait_for_job,
+    doctor_token, duty_ref, future_month, holder, inside, move_swap, on_duty, smallest_linked_groups, valid_swap,
+    version, version_records, wait_for_job,
 };
 
 /// Create → solve (a job) → draft → publish → lookups → swap, on the smallest linked
@@ -108,6 +108,41 @@ async fn solve_publish_swap(app: TestApp) {
     assert_eq!(version(&after.json, 2)["state"], "in_force");
     assert_eq!(version(&after.json, 2)["origin"], "swap");
 
+    // A sudden absence: the repair job changes as little as possible, as a draft; once
+    // published, the absent doctor is off that duty.
+    let current = version_records(&demo, &rota, "current").await;
+    let (sick, _) = valid_swap(d, &groups, month, &current, None, chrono::Utc::now(), &[]);
+    let local = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        renkei_core::calendar::to_jst(t.expect("times")).format("%Y-%m-%dT%H:%M").to_string()
+    };
+    let absence = json!({"id": "AB-SICK", "doctor": sick.doctor, "start": local(sick.start), "end": local(sick.end), "reason": "急病"});
+    demo.post_json("/absences", &coordinator, &absence, &[]).await.expect(201);
+    let repair_path = format!("/rotas/{rota}/repair");
+    let unknown = demo.post_json(&repair_path, &coordinator, &json!({"absence": "AB-NOPE"}), &[]).await;
+    unknown.expect(422);
+    assert_eq!(unknown.json["error"]["problems"][0]["field"], "absence");
+    demo.post_json(&repair_path, &member_token, &json!({"absence": "AB-SICK"}), &[]).await.expect(403);
+    let accepted =
+        demo.post_json(&repair_path, &coordinator, &json!({"absence": "AB-SICK", "time_limit": 5}), &[]).await;
+    accepted.expect(202);
+    let (done, _) = wait_for_job(&demo, &coordinator, accepted.json["job"].as_str().expect("job")).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["kind"], "repair");
+    let number = done["result_version"].as_i64().expect("a version");
+    assert_eq!(number, 3);
+    let repaired = demo.get(&format!("/rotas/{rota}/versions/{number}"), &coordinator).await;
+    assert_eq!(repaired.json["origin"], "repair");
+    assert!(repaired.json["summary"]["repair"]["changes"].as_u64().is_some_and(|n| n >= 1), "{}", repaired.text);
+    assert_eq!(repaired.json["summary"]["violations"], json!([]));
+    let records = version_records(&demo, &rota, &number.to_string()).await;
+    assert!(!holder(&records, &sick).contains(&sick.doctor), "the absent doctor is off the duty");
+    assert_eq!(on_duty(&demo, &sick.group, &inside(&sick)).await, vec![sick.doctor.clone()], "until published");
+    demo.post_json(&format!("/rotas/{rota}/versions/{number}/publish"), &coordinator, &json!({}), &[])
+        .await
+        .expect(200);
+    let now_on_duty = on_duty(&demo, &sick.group, &inside(&sick)).await;
+    assert!(!now_on_duty.contains(&sick.doctor) && now_on_duty == holder(&records, &sick), "{now_on_duty:?}");
+
     // A running job can be cancelled; it keeps the best rota so far as a draft.
     let accepted = demo.post_json(&solve_path, &coordinator, &json!({"time_limit": 30}), &[]).await;
     accepted.expect(202);
@@ -120,7 +155,7 @@ async fn solve_publish_swap(app: TestApp) {
         let rota_now = demo.get(&format!("/rotas/{rota}"), &coordinator).await;
         assert_eq!(version(&rota_now.json, number)["state"], "draft");
     }
-    assert_eq!(demo.get(&format!("/rotas/{rota}"), &coordinator).await.json["published_version"], 2, "still v2");
+    assert_eq!(demo.get(&format!("/rotas/{rota}"), &coordinator).await.json["published_version"], 3, "still v3");
 }
 
 /// A manual edit that puts an absent doctor on a slot is saved as a draft, and
