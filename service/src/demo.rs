@@ -133,8 +133,11 @@ pub async fn publish_records(state: &AppState, month: Month, records: RotaRecord
     let by = by.to_owned();
     let (_, id) = commit(state, move |snapshot| {
         let d = snapshot.dataset();
-        let groups: Vec<_> =
-            d.groups.indices().filter(|&g| d.groups[g].policy.rotation() || d.groups[g].policy.absence_cover()).collect();
+        let groups: Vec<_> = d
+            .groups
+            .indices()
+            .filter(|&g| d.groups[g].policy.rotation() || d.groups[g].policy.absence_cover())
+            .collect();
         let rota = RotaRow {
             id: format!("{month}-city"),
             month: month.to_string(),

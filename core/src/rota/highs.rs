@@ -172,8 +172,9 @@ pub(crate) fn solve_mip(problem: HighsProblem, run: &MipRun<'_>) -> Result<MipRe
     let status = match solved.status() {
         HighsModelStatus::Optimal | HighsModelStatus::ModelEmpty => MipStatus::Optimal,
         HighsModelStatus::Infeasible => MipStatus::Infeasible,
-        // An interrupt has no status of its own in the highs crate.
-        HighsModelStatus::ReachedTimeLimit
+        // A cancel reports ReachedInterrupt (older HiGHS builds report Unknown).
+        HighsModelStatus::ReachedInterrupt
+        | HighsModelStatus::ReachedTimeLimit
         | HighsModelStatus::ReachedIterationLimit
         | HighsModelStatus::ReachedSolutionLimit
         | HighsModelStatus::ObjectiveBound

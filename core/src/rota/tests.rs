@@ -106,6 +106,19 @@ fn the_same_problem_gives_the_same_rota() {
 }
 
 #[test]
+fn a_cancelled_solve_is_cancelled_not_a_solver_failure() {
+    let dataset = okayama();
+    let spec = ProblemSpec::for_month(&dataset, &["G-NAKA-2"], "2026-12".parse().unwrap()).unwrap();
+    let problem = build_problem(&dataset, &spec).unwrap();
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    match solve(&problem, &SolveOptions { cancel: Some(&cancel), ..SolveOptions::default() }) {
+        // HiGHS may finish a stage before it first looks at the flag.
+        Ok(solution) => assert!(solution.report.violations.is_empty()),
+        Err(error) => assert!(matches!(error, RotaError::Cancelled), "{error}"),
+    }
+}
+
+#[test]
 fn every_demo_group_december_rota_is_complete_valid_and_optimal() {
     let dataset = okayama();
     let ids: Vec<String> = dataset.groups.iter().map(|g| g.id.to_string()).collect();

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use renkei_core::calendar::Month;
 use renkei_service::config::{Config, LogFormat, Secret};
+use renkei_service::demo;
 use renkei_service::server::auth::Role;
 use renkei_service::server::{self, AppState};
 use renkei_service::store::Store;
-use renkei_service::demo;
 
 /// Where the service keeps the demo: a file of its own, made fresh at each start.
 const DEMO_DATABASE: &str = "renkei-demo.sqlite";

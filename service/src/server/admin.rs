@@ -240,6 +240,7 @@ pub async fn import(
                 .problems
                 .into_iter()
                 .map(|problem| FieldProblem {
+                    line: problem.line,
                     message: match problem.line {
                         Some(line) => format!("{}行目: {}", line, problem.message),
                         None => problem.message.clone(),

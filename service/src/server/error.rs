@@ -23,13 +23,24 @@ pub struct FieldProblem {
     /// The field (column, query parameter or body key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The line of the file, for an uploaded data directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
     /// What is wrong, Japanese with English alongside.
     pub message: String,
 }
 
 impl From<Problem> for FieldProblem {
+    /// Without the line: for a record write it would be a line of a file the service
+    /// made from its records, which means nothing to the caller (an import sets it).
     fn from(problem: Problem) -> Self {
-        Self { file: Some(problem.file), record: problem.record, field: problem.field, message: problem.message }
+        Self {
+            file: Some(problem.file),
+            record: problem.record,
+            field: problem.field,
+            line: None,
+            message: problem.message,
+        }
     }
 }
 
@@ -96,6 +107,7 @@ impl ApiError {
                 file: None,
                 record: None,
                 field: Some(field.to_owned()),
+                line: None,
                 message: message.into(),
             }],
         }

@@ -183,10 +183,14 @@ pub async fn start(state: &AppState, principal: &Principal, rota: &RotaRow, task
     let (state, job_for_task, rota, label) = (state.clone(), job.clone(), rota.clone(), principal.label.clone());
     tokio::spawn(async move {
         let id = job_for_task.id.clone();
-        if let Err(error) = run(&state, job_for_task.clone(), rota, task, handle, label).await {
-            tracing::error!(job = %id, error = ?error, "job failed");
+        if let Err(error) = run(&state, job_for_task.clone(), rota, task, handle.clone(), label).await {
+            // Cancelled before the solver found any rota: cancelled, with no result.
+            let cancelled = handle.cancel.load(Ordering::Relaxed);
+            if !cancelled {
+                tracing::error!(job = %id, error = ?error, "job failed");
+            }
             let mut failed = job_for_task;
-            failed.state = "failed".to_owned();
+            failed.state = if cancelled { "cancelled" } else { "failed" }.to_owned();
             failed.error = Some(error_text(&error));
             failed.updated_at = stamp(chrono::Utc::now());
             let _gate = state.gate().await;

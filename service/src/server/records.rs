@@ -258,6 +258,7 @@ fn fields_of(kind: &str, body: Value) -> ApiResult<(Option<String>, Map<String, 
                     file: Some(file.to_owned()),
                     record: id.clone(),
                     field: Some(key),
+                    line: None,
                     message: format!("不明な列です (unknown column; the columns are: {columns})"),
                 });
                 continue;
@@ -267,6 +268,7 @@ fn fields_of(kind: &str, body: Value) -> ApiResult<(Option<String>, Map<String, 
                     file: Some(file.to_owned()),
                     record: id.clone(),
                     field: Some(key),
+                    line: None,
                     message: "値は文字列・数・真偽値・その配列です (a value is text, a number, a boolean or a list)"
                         .to_owned(),
                 });

@@ -145,7 +145,8 @@ pub async fn list(State(state): State<AppState>, principal: Arc<Principal>) -> A
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRota {
-    /// Id (default `{month}-{groups}`).
+    /// Id (default `{month}-{group ids joined by _}`, or `{month}-{first group}-{n}g`
+    /// when that is longer than an id may be).
     pub id: Option<String>,
     /// `YYYY-MM`.
     pub month: String,
@@ -196,6 +197,7 @@ pub async fn create(
                     file: None,
                     record: None,
                     field: Some("groups".to_owned()),
+                    line: None,
                     message: format!("グループ '{id}' がありません (unknown group)"),
                 }),
             }
@@ -205,6 +207,7 @@ pub async fn create(
                 file: None,
                 record: None,
                 field: Some("groups".to_owned()),
+                line: None,
                 message: "グループを1つ以上指定してください (at least one group)".to_owned(),
             });
         }
@@ -236,7 +239,14 @@ pub async fn create(
         let ids: Vec<String> = given.iter().cloned().collect();
         let id = body.id.clone().unwrap_or_else(|| {
             let all_rotation = d.groups.iter().filter(|g| g.policy.rotation() || g.policy.absence_cover()).count();
-            if ids.len() == all_rotation { format!("{month}-city") } else { format!("{month}-{}", ids.join("+")) }
+            let joined = format!("{month}-{}", ids.join("_"));
+            if ids.len() == all_rotation {
+                format!("{month}-city")
+            } else if joined.len() <= renkei_core::domain::Id::MAX_LEN {
+                joined
+            } else {
+                format!("{month}-{}-{}g", ids[0], ids.len())
+            }
         });
         if snapshot.rota(&id).is_some() {
             return Err(ApiError::conflict(format!("当番表 '{id}' は既にあります (the rota exists)")));
@@ -518,6 +528,7 @@ pub async fn publish(
                         file: None,
                         record: Some(format!("{} v{number}", rota.id)),
                         field: None,
+                        line: None,
                         message: violation.describe(&problem),
                     })
                     .collect(),
@@ -607,11 +618,26 @@ fn swap_response(status: StatusCode, swap: &SwapRow) -> Response {
     response
 }
 
-/// Whether the caller acts as `doctor` (the doctor, or a coordinator on their behalf).
-fn acts_as(principal: &Principal, d: &Dataset, rota: &RotaRow, doctor: &str) -> Option<bool> {
+/// Whether the caller coordinates every group a swap touches (the duty's and the
+/// exchanged duty's): a group's coordinator handles its swaps even in a rota that spans
+/// more groups, such as the city-wide one.
+fn coordinates_swap(principal: &Principal, d: &Dataset, groups: &[&str]) -> bool {
+    principal.is_admin()
+        || (!groups.is_empty()
+            && groups.iter().all(|id| d.groups.lookup(id).is_some_and(|g| principal.coordinates_group(d, g))))
+}
+
+/// The groups of a swap's duties, from its stored body.
+fn swap_groups(body: &Value) -> Vec<&str> {
+    ["duty", "exchange"].iter().filter_map(|key| body.get(key)?.get("group")?.as_str()).collect()
+}
+
+/// Whether the caller acts as `doctor` (the doctor, or a coordinator of the swap's
+/// groups on their behalf).
+fn acts_as(principal: &Principal, d: &Dataset, groups: &[&str], doctor: &str) -> Option<bool> {
     match &principal.role {
         Role::Doctor(own) if own == doctor => Some(false),
-        _ if manages(principal, d, rota) => Some(true),
+        _ if coordinates_swap(principal, d, groups) => Some(true),
         _ => None,
     }
 }
@@ -629,7 +655,9 @@ pub async fn request_swap(
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let rota = find_rota(&snapshot, &principal, &id)?;
-    let on_behalf = acts_as(&principal, d, &rota, &body.doctor).ok_or(ApiError::Forbidden)?;
+    let groups: Vec<&str> =
+        std::iter::once(body.duty.group.as_str()).chain(body.exchange.as_ref().map(|ex| ex.group.as_str())).collect();
+    let on_behalf = acts_as(&principal, d, &groups, &body.doctor).ok_or(ApiError::Forbidden)?;
     let (base, records) = published_records(&snapshot, &rota.id)?;
     if !holds(&records, &body.doctor, &body.duty) {
         return Err(ApiError::invalid(
@@ -744,25 +772,26 @@ pub async fn move_swap(
     let (doctor, counterpart) = (text("doctor"), text("counterpart"));
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
+    let groups = swap_groups(&swap.body);
     let (next, on_behalf) = match (action.as_str(), swap.state.as_str()) {
         ("accept", "requested") => {
-            ("accepted", acts_as(&principal, d, &rota, &counterpart).ok_or(ApiError::Forbidden)?)
+            ("accepted", acts_as(&principal, d, &groups, &counterpart).ok_or(ApiError::Forbidden)?)
         }
         ("approve", "accepted") => {
-            if !manages(&principal, d, &rota) {
+            if !coordinates_swap(&principal, d, &groups) {
                 return Err(ApiError::Forbidden);
             }
             ("approved", false)
         }
         ("reject", "requested" | "accepted") => {
             let by_counterpart = matches!(&principal.role, Role::Doctor(own) if own == &counterpart);
-            if !by_counterpart && !manages(&principal, d, &rota) {
+            if !by_counterpart && !coordinates_swap(&principal, d, &groups) {
                 return Err(ApiError::Forbidden);
             }
             ("rejected", !by_counterpart)
         }
         ("cancel", "requested" | "accepted") => {
-            ("cancelled", acts_as(&principal, d, &rota, &doctor).ok_or(ApiError::Forbidden)?)
+            ("cancelled", acts_as(&principal, d, &groups, &doctor).ok_or(ApiError::Forbidden)?)
         }
         ("accept" | "approve" | "reject" | "cancel", state) => {
             return Err(ApiError::conflict(format!(
@@ -819,6 +848,7 @@ pub async fn move_swap(
                             file: None,
                             record: Some(moved.id.clone()),
                             field: None,
+                            line: None,
                             message: format!("交代すると規則に反します: {}", violation.describe(&problem)),
                         })
                         .collect(),

@@ -1,0 +1,262 @@
+//! The three users' questions, answered with the right token and refused with the
+//! wrong one, and every access in the audit trail.
+
+use serde_json::Value;
+
+use crate::common::{Demo, Resp, TestApp, demo_city, labels, rota_file};
+
+/// The fixed instant of the lookups: a Thursday 03:00 JST, inside the night slot of
+/// Wednesday 2026-12-09.
+const AT: &str = "2026-12-10T03:00";
+
+fn has_japanese(text: &str) -> bool {
+    text.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+fn has_english(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphabetic()).any(|word| word.len() >= 3)
+}
+
+/// Asserts a refusal that reveals nothing: the one 403 body.
+#[track_caller]
+fn assert_refused(response: &Resp) {
+    response.expect(403);
+    assert_eq!(response.error_code(), "forbidden");
+    let message = response.json["error"]["message"].as_str().unwrap_or_default();
+    assert!(has_japanese(message) && has_english(message), "{message}");
+}
+
+async fn nurse(demo: &Demo) {
+    let p = &demo.people;
+    let cover = demo.get(&format!("/patients/{}/cover?at={AT}", p.patient), &demo.tokens.nurse).await;
+    cover.expect(200);
+    assert_eq!(cover.json["patient"]["id"], p.patient.as_str());
+    assert_eq!(cover.json["at"], "2026-12-10T03:00:00+09:00");
+    let steps = cover.json["steps"].as_array().expect("steps");
+    assert!(steps.len() >= 3, "{}", cover.text);
+    for step in steps {
+        let phone = step["phone"].as_str().unwrap_or_default();
+        assert!(phone.starts_with('0') && phone.chars().filter(char::is_ascii_digit).count() >= 10, "{step}");
+    }
+    // At 03:00 on a rotation night the group's 当番 comes first: the one the published
+    // rota file names for that slot.
+    let on_duty = rota_file("2026-12")
+        .duties
+        .into_iter()
+        .find(|duty| {
+            duty.group == p.group
+                && duty.date.to_string() == "2026-12-09"
+                && duty.slot.code() == "weekday_night"
+                && duty.role.code() == "primary"
+        })
+        .expect("the rota file staffs that night");
+    assert_eq!(steps[0]["id"], on_duty.doctor.as_str(), "{}", cover.text);
+    assert_eq!(steps[0]["role"], "当番");
+
+    assert_refused(&demo.get(&format!("/patients/{}/cover?at={AT}", p.unserved_patient), &demo.tokens.nurse).await);
+    assert_refused(&demo.get(&format!("/patients/{}/backup-hospitals", p.unserved_patient), &demo.tokens.nurse).await);
+    // A station is not a doctor of any group.
+    assert_refused(&demo.get(&format!("/groups/{}/on-duty?at={AT}", p.group), &demo.tokens.nurse).await);
+}
+
+async fn doctor(demo: &Demo) {
+    let p = &demo.people;
+    let own = demo.get(&format!("/groups/{}/on-duty?at={AT}", p.group), &demo.tokens.doctor).await;
+    own.expect(200);
+    assert_eq!(own.json["group"]["id"], p.group.as_str());
+    assert_eq!(own.json["slot"]["kind"], "weekday_night");
+    assert_eq!(own.json["until"], "2026-12-10T08:30:00+09:00");
+    let primary = own.json["primary"].as_array().expect("primary");
+    assert_eq!(primary.len(), 1, "{}", own.text);
+    assert!(!primary[0]["phone"].as_str().unwrap_or_default().is_empty());
+
+    assert_refused(&demo.get(&format!("/groups/{}/on-duty?at={AT}", p.other_group), &demo.tokens.doctor).await);
+
+    let cover = demo.get(&format!("/patients/{}/cover?at={AT}", p.patient), &demo.tokens.doctor).await;
+    cover.expect(200);
+    assert_eq!(cover.json["patient"]["primary_doctor"], p.doctor.as_str());
+    assert_eq!(cover.json["steps"][0]["id"], primary[0]["id"], "the chain starts with the on-duty doctor");
+
+    let backup = demo.get(&format!("/patients/{}/backup-hospitals", p.patient), &demo.tokens.doctor).await;
+    backup.expect(200);
+    let ranks: Vec<i64> =
+        backup.json["registrations"].as_array().expect("list").iter().filter_map(|r| r["rank"].as_i64()).collect();
+    assert!(!ranks.is_empty() && ranks.windows(2).all(|w| w[0] <= w[1]), "in rank order: {ranks:?}");
+}
+
+async fn ward(demo: &Demo) {
+    let p = &demo.people;
+    let list = demo.get(&format!("/hospitals/{}/registered-patients", p.hospital), &demo.tokens.ward).await;
+    list.expect(200);
+    let entries = list.json["patients"].as_array().expect("patients");
+    let ids: Vec<&str> = entries.iter().filter_map(|e| e["patient"]["id"].as_str()).collect();
+    assert!(ids.contains(&p.patient.as_str()), "{ids:?}");
+    assert!(!ids.contains(&p.inactive_patient.as_str()), "a declined or withdrawn registration is not listed");
+    for entry in entries {
+        assert!(matches!(entry["status"]["code"].as_str(), Some("requested" | "confirmed")), "{entry}");
+    }
+    assert_eq!(list.json["total"].as_u64(), Some(entries.len() as u64));
+    // The expected list, straight from the data.
+    let snapshot = demo.state.snapshot();
+    let d = snapshot.dataset();
+    let hospital = d.hospitals.lookup(&p.hospital).expect("hospital");
+    let active = d.registrations_of_hospital(hospital).iter().filter(|&&r| d.registrations[r].is_active()).count();
+    assert_eq!(entries.len(), active);
+
+    assert_refused(&demo.get(&format!("/hospitals/{}/registered-patients", p.other_hospital), &demo.tokens.ward).await);
+
+    let sheet = demo.get(&format!("/patients/{}/face-sheet", p.patient), &demo.tokens.ward).await;
+    sheet.expect(200);
+    assert_eq!(sheet.json["patient"]["id"], p.patient.as_str());
+    assert_eq!(sheet.json["primary_doctor"]["id"], p.doctor.as_str());
+    assert!(sheet.json["consents"].as_array().is_some_and(|c| !c.is_empty()));
+    assert!(sheet.json.get("steps").is_none() && sheet.json.get("warnings").is_none(), "no cover data");
+    for registration in sheet.json["registrations"].as_array().expect("registrations") {
+        assert_eq!(registration["hospital"], p.hospital.as_str(), "only the ward's own registration");
+    }
+
+    assert_refused(&demo.get(&format!("/patients/{}/cover?at={AT}", p.patient), &demo.tokens.ward).await);
+    assert_refused(&demo.get(&format!("/patients/{}/backup-hospitals", p.patient), &demo.tokens.ward).await);
+    assert_refused(&demo.get(&format!("/patients/{}/face-sheet", p.inactive_patient), &demo.tokens.ward).await);
+    assert_refused(&demo.get(&format!("/patients/{}", p.patient), &demo.tokens.ward).await);
+}
+
+async fn strangers(demo: &Demo) {
+    let path = format!("/patients/{}/cover?at={AT}", demo.people.patient);
+    for response in [
+        demo.get_anonymous(&path).await,
+        demo.get(&path, "not-a-token").await,
+        demo.send(axum::http::Method::GET, &path, None, None, &[("authorization", "Basic dXNlcjpwdw==")]).await,
+    ] {
+        response.expect(401);
+        assert_eq!(response.error_code(), "unauthorized");
+        assert!(response.json["error"].get("problems").is_none());
+    }
+    // An absent patient looks exactly like one out of scope, except to the admin.
+    let absent = demo.get(&format!("/patients/P999999/cover?at={AT}"), &demo.tokens.nurse).await;
+    let hidden =
+        demo.get(&format!("/patients/{}/cover?at={AT}", demo.people.unserved_patient), &demo.tokens.nurse).await;
+    assert_refused(&absent);
+    assert_eq!(absent.json, hidden.json);
+    assert_refused(&demo.get("/patients/P999999/face-sheet", &demo.tokens.ward).await);
+    let admin = demo.get(&format!("/patients/P999999/cover?at={AT}"), &demo.tokens.admin).await;
+    admin.expect(404);
+    assert_eq!(admin.error_code(), "not_found");
+    assert_eq!(demo.get("/groups/G-NOPE/on-duty", &demo.tokens.admin).await.status.as_u16(), 404);
+}
+
+async fn three_users(app: TestApp) {
+    let demo = demo_city(app).await;
+    nurse(&demo).await;
+    doctor(&demo).await;
+    ward(&demo).await;
+    strangers(&demo).await;
+}
+
+/// Entries of the audit trail matching `filter`.
+async fn audit_entries(demo: &Demo, query: &str) -> Vec<Value> {
+    let response = demo.get(&format!("/audit?limit=5000{query}"), &demo.tokens.admin).await;
+    response.expect(200);
+    response.json["entries"].as_array().expect("entries").clone()
+}
+
+#[track_caller]
+fn find<'e>(entries: &'e [Value], actor: &str, resource: &str, patient: &str, result: &str) -> &'e Value {
+    entries
+        .iter()
+        .find(|e| e["actor"] == actor && e["resource"] == resource && e["patient"] == patient && e["result"] == result)
+        .unwrap_or_else(|| {
+            panic!("no audit entry {actor} {resource} {patient} {result} among:\n{}", Value::from(entries.to_vec()))
+        })
+}
+
+async fn audit_trail(app: TestApp) {
+    let demo = demo_city(app).await;
+    let p = demo.people.clone();
+    let cover = "GET /patients/{id}/cover";
+    demo.get(&format!("/patients/{}/cover?at={AT}", p.patient), &demo.tokens.nurse).await.expect(200);
+    demo.get(&format!("/patients/{}/cover?at={AT}", p.unserved_patient), &demo.tokens.nurse).await.expect(403);
+    demo.get(&format!("/patients/{}/cover?at={AT}", p.patient), &demo.tokens.doctor).await.expect(200);
+    demo.get(&format!("/patients/{}/face-sheet", p.patient), &demo.tokens.ward).await.expect(200);
+    demo.get(&format!("/patients/{}/cover?at={AT}", p.patient), &demo.tokens.ward).await.expect(403);
+    demo.get(&format!("/hospitals/{}/registered-patients", p.hospital), &demo.tokens.ward).await.expect(200);
+    // A write of patient data by the 主治医.
+    let record = demo.get(&format!("/patients/{}", p.patient), &demo.tokens.doctor).await;
+    record.expect(200);
+    let etag = record.etag();
+    demo.patch_json(
+        &format!("/patients/{}", p.patient),
+        &demo.tokens.doctor,
+        &serde_json::json!({"acp": "自宅で過ごしたい"}),
+        &[("if-match", &etag)],
+    )
+    .await
+    .expect(200);
+
+    // Only the admin reads the trail.
+    for token in [&demo.tokens.nurse, &demo.tokens.doctor, &demo.tokens.ward, &demo.tokens.coordinator] {
+        assert_refused(&demo.get("/audit", token).await);
+        assert_refused(&demo.get("/audit/verify", token).await);
+    }
+
+    let entries = audit_entries(&demo, "").await;
+    let nurse_read = find(&entries, labels::NURSE, cover, &p.patient, "200");
+    assert_eq!(nurse_read["role"], format!("station:{}", p.station));
+    assert_eq!(nurse_read["action"], "read");
+    assert!(nurse_read["at"].as_str().is_some_and(|at| at.starts_with("20") && at.ends_with('Z')));
+    let refused = find(&entries, labels::NURSE, cover, &p.unserved_patient, "403");
+    assert_eq!(refused["action"], "read");
+    assert_eq!(find(&entries, labels::DOCTOR, cover, &p.patient, "200")["role"], format!("doctor:{}", p.doctor));
+    let provided = find(&entries, labels::WARD, "GET /patients/{id}/face-sheet", &p.patient, "200");
+    assert_eq!(provided["action"], "provide");
+    assert_eq!(provided["role"], format!("hospital:{}", p.hospital));
+    assert!(provided["detail"].as_str().is_some_and(|d| d.contains(&p.hospital)), "names the recipient");
+    find(&entries, labels::WARD, cover, &p.patient, "403");
+    let listed = find(&entries, labels::WARD, "GET /hospitals/{id}/registered-patients", &p.patient, "200");
+    assert_eq!(listed["action"], "provide");
+    let read = find(&entries, labels::DOCTOR, &format!("GET /patients/{}", p.patient), &p.patient, "200");
+    assert_eq!(read["action"], "read");
+    let write = find(&entries, labels::DOCTOR, &format!("/patients/{}", p.patient), &p.patient, "200");
+    assert_eq!(write["action"], "update");
+    assert!(write["detail"].as_str().is_some_and(|d| d.contains("acp")), "{write}");
+
+    // Filters.
+    let of_patient = audit_entries(&demo, &format!("&patient={}", p.patient)).await;
+    assert!(of_patient.len() >= 5 && of_patient.iter().all(|e| e["patient"] == p.patient.as_str()));
+    let provides = audit_entries(&demo, "&action=provide").await;
+    assert!(!provides.is_empty() && provides.iter().all(|e| e["action"] == "provide"));
+
+    // The chain: intact, then broken at the entry altered behind the service's back.
+    let verify = demo.get("/audit/verify", &demo.tokens.admin).await;
+    verify.expect(200);
+    assert_eq!(verify.json["intact"], true, "{}", verify.text);
+    assert_eq!(verify.json["first_broken"], Value::Null);
+    let total = verify.json["entries"].as_i64().expect("count");
+    assert!(total >= entries.len() as i64);
+    let target = nurse_read["seq"].as_i64().expect("seq");
+    let changed =
+        demo.execute_sql(&format!("UPDATE audit_log SET detail = 'nothing to see' WHERE seq = {target}")).await;
+    assert_eq!(changed, 1);
+    let verify = demo.get("/audit/verify", &demo.tokens.admin).await;
+    verify.expect(200);
+    assert_eq!(verify.json["intact"], false, "{}", verify.text);
+    assert_eq!(verify.json["first_broken"].as_i64(), Some(target));
+    assert_eq!(verify.json["entries"].as_i64(), Some(target - 1), "entries before the break check out");
+
+    // Removing an entry breaks the chain too (at the first entry after the gap).
+    demo.execute_sql(&format!(
+        "UPDATE audit_log SET detail = '{}' WHERE seq = {target}",
+        sql_text(nurse_read["detail"].as_str().unwrap_or_default())
+    ))
+    .await;
+    assert_eq!(demo.get("/audit/verify", &demo.tokens.admin).await.json["intact"], true, "restored");
+    demo.execute_sql(&format!("DELETE FROM audit_log WHERE seq = {}", target + 1)).await;
+    let verify = demo.get("/audit/verify", &demo.tokens.admin).await;
+    assert_eq!(verify.json["first_broken"].as_i64(), Some(target + 1), "{}", verify.text);
+}
+
+fn sql_text(text: &str) -> String {
+    text.replace('\'', "''")
+}
+
+crate::both!(three_users, audit_trail);

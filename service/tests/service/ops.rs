@@ -1,0 +1,74 @@
+//! Operations: health, readiness, metrics, the OpenAPI document and its page.
+
+use crate::common::{TestApp, load_demo};
+
+async fn operations(app: TestApp) {
+    let demo = load_demo(app, &["2026-12"]).await;
+    let health = demo.get_anonymous("/healthz").await;
+    health.expect(200);
+    assert_eq!(health.json["status"], "ok");
+
+    let ready = demo.get_anonymous("/readyz").await;
+    ready.expect(200);
+    assert_eq!(ready.json["status"], "ready");
+    assert_eq!(ready.json["database"], "ok");
+    let backend = format!("{:?}", demo.backend).to_lowercase();
+    assert_eq!(ready.json["backend"], backend.as_str());
+    assert_eq!(ready.json["data_version"].as_i64(), Some(demo.data_version()));
+    assert_eq!(ready.json["rotas"], 1);
+    assert!(ready.json["patients"].as_u64().is_some_and(|n| n > 1000));
+
+    // A few requests, then they are counted by route and status.
+    demo.get(&format!("/groups/{}/on-duty?at=2026-12-10T03:00", demo.people.group), &demo.tokens.doctor)
+        .await
+        .expect(200);
+    demo.get_anonymous("/patients/P000001/cover").await.expect(401);
+    let metrics = demo.get_anonymous("/metrics").await;
+    metrics.expect(200);
+    assert!(metrics.header("content-type").is_some_and(|t| t.starts_with("text/plain")));
+    let counted = |route: &str, status: &str| {
+        metrics.text.lines().any(|line| {
+            line.starts_with("renkei_http_requests_total{")
+                && line.contains(&format!("route=\"{route}\""))
+                && line.contains(&format!("status=\"{status}\""))
+        })
+    };
+    assert!(counted("/groups/{id}/on-duty", "200"), "{}", metrics.text);
+    assert!(counted("/patients/{id}/cover", "401"), "{}", metrics.text);
+    assert!(metrics.text.contains("renkei_http_request_duration_seconds"));
+    assert!(metrics.text.contains("# TYPE renkei_http_requests_total counter"));
+
+    let openapi = demo.get_anonymous("/openapi.json").await;
+    openapi.expect(200);
+    let doc = &openapi.json;
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{}", openapi.text);
+    assert_eq!(doc["info"]["title"], "renkei");
+    for path in [
+        "/groups/{id}/on-duty",
+        "/patients/{id}/cover",
+        "/patients/{id}/backup-hospitals",
+        "/patients/{id}/face-sheet",
+        "/hospitals/{id}/registered-patients",
+        "/doctors/{id}/duties",
+        "/rotas/{id}/swaps",
+        "/jobs/{id}",
+        "/audit",
+        "/healthz",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object() || doc["paths"][path]["post"].is_object(), "{path} documented");
+    }
+    assert!(
+        doc["paths"]["/patients/{id}/cover"]["get"]["parameters"]
+            .as_array()
+            .is_some_and(|params| params.iter().any(|p| p["name"] == "at"))
+    );
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+
+    let page = demo.get_anonymous("/docs/").await;
+    page.expect(200);
+    assert!(page.header("content-type").is_some_and(|t| t.starts_with("text/html")));
+    assert!(page.text.contains("swagger"), "{}", &page.text[..page.text.len().min(300)]);
+}
+
+crate::both!(operations);

@@ -1,0 +1,212 @@
+//! Swaps: requested by a doctor, accepted by the other, approved by a coordinator (or
+//! moved on by a coordinator on their behalf), with every refusal; and history that a
+//! swap never rewrites.
+
+use renkei_core::calendar::{Month, parse_instant};
+use serde_json::json;
+
+use crate::common::{TestApp, demo_city, load_demo, rota_file};
+use crate::rota_help::{
+    doctor_token, duty_ref, holder, inside, linked_groups, move_swap, on_duty, valid_swap, version, version_records,
+};
+
+/// The swap workflow on the published city rota, with every refusal.
+async fn swap_workflow(app: TestApp) {
+    let demo = demo_city(app).await;
+    let p = demo.people.clone();
+    let snapshot = demo.state.snapshot();
+    let d = snapshot.dataset();
+    let group = d.groups.lookup(&p.group).expect("group");
+    let groups = linked_groups(d, group);
+    let december: Month = "2026-12".parse().unwrap();
+    let records = rota_file("2026-12");
+    let (duty, counterpart) =
+        valid_swap(d, &groups, december, &records, Some(&p.doctor), chrono::DateTime::<chrono::Utc>::MIN_UTC, &[]);
+    let taker = doctor_token(&demo, &counterpart).await;
+    let bystander = d.groups[group]
+        .members
+        .iter()
+        .map(|&m| d.doctors[m].id.to_string())
+        .find(|id| id != &p.doctor && id != &counterpart)
+        .expect("a third member");
+    let bystander = doctor_token(&demo, &bystander).await;
+    let outsider = d.doctors.iter().find(|doc| !d.groups[group].members.iter().any(|&m| d.doctors[m].id == doc.id));
+    let outsider = outsider.expect("a doctor outside the group").id.to_string();
+    let swaps = "/rotas/2026-12-city/swaps";
+    let request = json!({"doctor": p.doctor, "duty": duty_ref(&duty), "counterpart": counterpart});
+
+    // Asking: only the doctor (or a coordinator), for a duty they hold, to a colleague.
+    demo.post_json(swaps, &demo.tokens.nurse, &request, &[]).await.expect(403);
+    demo.post_json(swaps, &bystander, &request, &[]).await.expect(403);
+    let mut not_held = request.clone();
+    not_held["doctor"] = json!(counterpart);
+    not_held["counterpart"] = json!(p.doctor);
+    let response = demo.post_json(swaps, &taker, &not_held, &[]).await;
+    response.expect(422);
+    assert_eq!(response.json["error"]["problems"][0]["field"], "duty");
+    let mut stranger = request.clone();
+    stranger["counterpart"] = json!(outsider);
+    let response = demo.post_json(swaps, &demo.tokens.doctor, &stranger, &[]).await;
+    response.expect(422);
+    assert_eq!(response.json["error"]["problems"][0]["field"], "counterpart");
+    let requested = demo.post_json(swaps, &demo.tokens.doctor, &request, &[]).await;
+    requested.expect(201);
+    assert_eq!(requested.etag(), "\"1\"");
+    assert_eq!(requested.json["state"], "requested");
+    assert_eq!(requested.json["base_version"], 1);
+    let swap = requested.json["id"].as_str().expect("id").to_owned();
+
+    // Accepting: only the counterpart, at the current ETag, in the right state.
+    move_swap(&demo, &swap, "accept", &demo.tokens.doctor, "\"1\"").await.expect(403);
+    move_swap(&demo, &swap, "accept", &bystander, "\"1\"").await.expect(403);
+    move_swap(&demo, &swap, "accept", &demo.tokens.nurse, "\"1\"").await.expect(403);
+    let stale = move_swap(&demo, &swap, "accept", &taker, "\"7\"").await;
+    stale.expect(409);
+    assert_eq!(stale.error_code(), "conflict");
+    demo.post_json(&format!("/swaps/{swap}/accept"), &taker, &json!({}), &[]).await.expect(428);
+    move_swap(&demo, &swap, "approve", &demo.tokens.coordinator, "\"1\"").await.expect(409);
+    move_swap(&demo, &swap, "fly", &taker, "\"1\"").await.expect(404);
+    let accepted = move_swap(&demo, &swap, "accept", &taker, "\"1\"").await;
+    accepted.expect(200);
+    assert_eq!(accepted.etag(), "\"2\"");
+    assert_eq!(accepted.json["state"], "accepted");
+    move_swap(&demo, &swap, "accept", &taker, "\"2\"").await.expect(409);
+
+    // Approving: only a coordinator of the group.
+    move_swap(&demo, &swap, "approve", &demo.tokens.doctor, "\"2\"").await.expect(403);
+    move_swap(&demo, &swap, "approve", &taker, "\"2\"").await.expect(403);
+    move_swap(&demo, &swap, "approve", &demo.tokens.coordinator, "\"1\"").await.expect(409);
+    let approved = move_swap(&demo, &swap, "approve", &demo.tokens.coordinator, "\"2\"").await;
+    approved.expect(200);
+    assert_eq!(approved.json["state"], "approved");
+    assert_eq!(approved.json["result_version"], 2);
+    move_swap(&demo, &swap, "cancel", &demo.tokens.doctor, "\"3\"").await.expect(409);
+    let history = demo.get(&format!("/swaps/{swap}"), &taker).await;
+    history.expect(200);
+    let steps: Vec<&str> =
+        history.json["history"].as_array().expect("history").iter().filter_map(|h| h["action"].as_str()).collect();
+    assert_eq!(steps, ["requested", "accepted", "approved"]);
+
+    // A new published version; the old one is kept, superseded.
+    let rota = demo.get("/rotas/2026-12-city", &demo.tokens.coordinator).await;
+    rota.expect(200);
+    assert_eq!(rota.json["published_version"], 2);
+    assert_eq!(version(&rota.json, 1)["state"], "superseded");
+    assert_eq!(version(&rota.json, 2)["state"], "in_force");
+    assert_eq!(holder(&version_records(&demo, "2026-12-city", "1").await, &duty), vec![p.doctor.clone()]);
+    assert_eq!(holder(&version_records(&demo, "2026-12-city", "current").await, &duty), vec![counterpart.clone()]);
+    // The lookup at the slot uses the version in force then: the new one if the slot
+    // starts after the approval (today, December 2026 is mostly ahead), the old one if
+    // it had already started (swap_keeps_history covers that case for certain).
+    let approved_at = parse_instant(version(&rota.json, 2)["published_at"].as_str().expect("published")).unwrap();
+    let expected = if duty.start.expect("times") >= approved_at { &counterpart } else { &p.doctor };
+    assert_eq!(on_duty(&demo, &duty.group, &inside(&duty)).await, vec![expected.clone()]);
+
+    // A coordinator on the doctors' behalf: asks for one, accepts for the other.
+    let current = version_records(&demo, "2026-12-city", "current").await;
+    let (second, counterpart2) = valid_swap(
+        d,
+        &groups,
+        december,
+        &current,
+        Some(&p.doctor),
+        chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        std::slice::from_ref(&duty),
+    );
+    let request = json!({"doctor": p.doctor, "duty": duty_ref(&second), "counterpart": counterpart2});
+    let requested = demo.post_json(swaps, &demo.tokens.coordinator, &request, &[]).await;
+    requested.expect(201);
+    assert_eq!(requested.json["history"][0]["on_behalf"], true);
+    assert_eq!(requested.json["base_version"], 2);
+    let swap2 = requested.json["id"].as_str().expect("id").to_owned();
+    let accepted = move_swap(&demo, &swap2, "accept", &demo.tokens.coordinator, "\"1\"").await;
+    accepted.expect(200);
+    assert_eq!(accepted.json["history"][1]["on_behalf"], true);
+    move_swap(&demo, &swap2, "approve", &demo.tokens.coordinator, "\"2\"").await.expect(200);
+    assert_eq!(holder(&version_records(&demo, "2026-12-city", "current").await, &second), vec![counterpart2]);
+
+    // Rejected and cancelled swaps change no version.
+    let (third, counterpart3) = valid_swap(
+        d,
+        &groups,
+        december,
+        &version_records(&demo, "2026-12-city", "current").await,
+        Some(&p.doctor),
+        chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        &[duty.clone(), second.clone()],
+    );
+    let request = json!({"doctor": p.doctor, "duty": duty_ref(&third), "counterpart": counterpart3});
+    let a = demo.post_json(swaps, &demo.tokens.doctor, &request, &[]).await;
+    let a = a.json["id"].as_str().expect("id").to_owned();
+    let c3 = doctor_token(&demo, &counterpart3).await;
+    move_swap(&demo, &a, "reject", &c3, "\"1\"").await.expect(200);
+    move_swap(&demo, &a, "accept", &c3, "\"2\"").await.expect(409);
+    let b = demo.post_json(swaps, &demo.tokens.doctor, &request, &[]).await;
+    let b = b.json["id"].as_str().expect("id").to_owned();
+    move_swap(&demo, &b, "cancel", &c3, "\"1\"").await.expect(403);
+    move_swap(&demo, &b, "cancel", &demo.tokens.doctor, "\"1\"").await.expect(200);
+    let listed = demo.get(swaps, &demo.tokens.coordinator).await;
+    let states: Vec<&str> =
+        listed.json["swaps"].as_array().expect("swaps").iter().filter_map(|s| s["state"].as_str()).collect();
+    assert_eq!(states.iter().filter(|&&s| s == "approved").count(), 2);
+    assert!(states.contains(&"rejected") && states.contains(&"cancelled"));
+    assert_eq!(demo.get("/rotas/2026-12-city", &demo.tokens.coordinator).await.json["published_version"], 3);
+}
+
+/// A swap of a duty that has already passed: the rota's current version changes, but
+/// a lookup at that past instant still answers from the version in force then.
+async fn swap_keeps_history(app: TestApp) {
+    let demo = load_demo(app, &["2026-11"]).await;
+    let p = demo.people.clone();
+    let snapshot = demo.state.snapshot();
+    let d = snapshot.dataset();
+    let groups = linked_groups(d, d.groups.lookup(&p.group).expect("group"));
+    let november: Month = "2026-11".parse().unwrap();
+    let records = rota_file("2026-11");
+    let (duty, counterpart) =
+        valid_swap(d, &groups, november, &records, None, chrono::DateTime::<chrono::Utc>::MIN_UTC, &[]);
+    let at = inside(&duty);
+    assert_eq!(on_duty(&demo, &duty.group, &at).await, vec![duty.doctor.clone()]);
+    let patient = d
+        .patients
+        .iter()
+        .find(|patient| d.groups[patient.group].id.as_str() == duty.group)
+        .expect("a patient of the group")
+        .id
+        .to_string();
+    let cover_before = demo.get(&format!("/patients/{patient}/cover?at={at}"), &demo.tokens.admin).await;
+    cover_before.expect(200);
+
+    let admin = &demo.tokens.admin;
+    let request = json!({"doctor": duty.doctor, "duty": duty_ref(&duty), "counterpart": counterpart});
+    let requested = demo.post_json("/rotas/2026-11-city/swaps", admin, &request, &[]).await;
+    requested.expect(201);
+    let swap = requested.json["id"].as_str().expect("id").to_owned();
+    move_swap(&demo, &swap, "accept", admin, "\"1\"").await.expect(200);
+    move_swap(&demo, &swap, "approve", admin, "\"2\"").await.expect(200);
+
+    let rota = demo.get("/rotas/2026-11-city", admin).await;
+    assert_eq!(version(&rota.json, 1)["state"], "superseded");
+    assert_eq!(version(&rota.json, 2)["state"], "in_force");
+    let approved_at = parse_instant(version(&rota.json, 2)["published_at"].as_str().expect("published")).unwrap();
+    assert!(duty.end.expect("times") < approved_at, "the duty lies before the approval");
+    assert_eq!(holder(&version_records(&demo, "2026-11-city", "current").await, &duty), vec![counterpart.clone()]);
+    // History is not rewritten: who was on duty then is who the rota said then.
+    assert_eq!(on_duty(&demo, &duty.group, &at).await, vec![duty.doctor.clone()]);
+    let cover_after = demo.get(&format!("/patients/{patient}/cover?at={at}"), admin).await;
+    assert_eq!(cover_after.json["steps"], cover_before.json["steps"]);
+    // The doctors' duty lists are the rota as it stands now.
+    let from_to = format!("from={}&to={}", duty.date, duty.date);
+    let giver = demo.get(&format!("/doctors/{}/duties?{from_to}", duty.doctor), admin).await;
+    let taker = demo.get(&format!("/doctors/{counterpart}/duties?{from_to}",), admin).await;
+    let held = |r: &crate::common::Resp| {
+        r.json["duties"]
+            .as_array()
+            .expect("duties")
+            .iter()
+            .any(|x| x["group"] == duty.group.as_str() && x["slot"] == duty.slot.code() && x["role"] == "primary")
+    };
+    assert!(!held(&giver) && held(&taker), "{} / {}", giver.text, taker.text);
+}
+
+crate::both!(swap_workflow, swap_keeps_history);
