@@ -309,6 +309,8 @@ fn consult_refuses_unknown_ids_symptoms_times_and_modes() {
     assert!(unknown_specialty.contains("専門科 '内科'") && unknown_specialty.contains("皮膚科"), "{unknown_specialty}");
     let neither = run(&["--patient", "P000011"]);
     assert!(neither.contains("--symptom"), "{neither}");
+}
+
 /// A patient of the demo city with no backup-hospital consent (from consents.csv).
 fn patient_without_backup_consent() -> String {
     let consents = std::fs::read_to_string(okayama().join("consents.csv")).unwrap();
