@@ -150,38 +150,38 @@ impl Violation {
         let doctor = |d: usize| problem.doctors.get(d).map_or_else(|| format!("#{d}"), |doc| doc.name.clone());
         let slot = |s: usize| problem.slots.get(s).map_or_else(|| format!("#{s}"), |slot| slot.label());
         match self {
-            Self::BadIndex { what } => format!("問題にない番号です ({what})"),
+            Self::BadIndex { what } => format!("問題にない番号です (index outside the problem: {what})"),
             Self::NotMember { slot: s, doctor: d } => {
-                format!("{} はグループ外なのに {} の当番です", doctor(*d), slot(*s))
+                format!("{} はグループ外なのに {} の当番です (not a member of the group)", doctor(*d), slot(*s))
             }
             Self::Blocked { slot: s, doctor: d } => {
-                format!("{} は {} に入れません (不在・勤務不可)", doctor(*d), slot(*s))
+                format!("{} は {} に入れません: 不在・勤務不可 (blocked by an absence or unavailability)", doctor(*d), slot(*s))
             }
-            Self::OverFilled { slot: s, role } => format!("{} の{}が多すぎます", slot(*s), role.label()),
-            Self::TwiceInSlot { slot: s, doctor: d } => format!("{} が {} に二重に入っています", doctor(*d), slot(*s)),
+            Self::OverFilled { slot: s, role } => format!("{} の{}が多すぎます (more {} than the slot needs)", slot(*s), role.label(), role.code()),
+            Self::TwiceInSlot { slot: s, doctor: d } => format!("{} が {} に二重に入っています (twice in one slot)", doctor(*d), slot(*s)),
             Self::Overlap { doctor: d, slots: [a, b] } => {
-                format!("{} の {} と {} が時間で重なります", doctor(*d), slot(*a), slot(*b))
+                format!("{} の {} と {} が時間で重なります (overlapping duties)", doctor(*d), slot(*a), slot(*b))
             }
             Self::ConsecutiveNights { doctor: d, slots: [a, b] } => {
-                format!("{} の夜間当番 {} と {} が連続します", doctor(*d), slot(*a), slot(*b))
+                format!("{} の夜間当番 {} と {} が連続します (consecutive nights)", doctor(*d), slot(*a), slot(*b))
             }
             Self::TooClose { doctor: d, slots: [a, b] } => format!(
-                "{} の {} と {} の間が {} 日空いていません",
+                "{} の {} と {} の間が {} 日空いていません (duties too close together)",
                 doctor(*d),
                 slot(*a),
                 slot(*b),
                 problem.doctors.get(*d).map_or(0, |doc| doc.min_days_between)
             ),
             Self::MaxDuties { doctor: d, count, max, .. } => {
-                format!("{} の当番が月 {count} 回で上限 {max} 回を超えます", doctor(*d))
+                format!("{} の当番が月 {count} 回で上限 {max} 回を超えます (over the monthly cap)", doctor(*d))
             }
             Self::MaxHolidayDuties { doctor: d, count, max, .. } => {
-                format!("{} の土日祝の当番が月 {count} 回で上限 {max} 回を超えます", doctor(*d))
+                format!("{} の土日祝の当番が月 {count} 回で上限 {max} 回を超えます (over the weekend/holiday cap)", doctor(*d))
             }
             Self::NotCoverCandidate { demand, doctor: d } => {
-                format!("{} は不在 {} の代診候補ではありません", doctor(*d), cover_label(problem, *demand))
+                format!("{} は不在 {} の代診候補ではありません (not a cover candidate)", doctor(*d), cover_label(problem, *demand))
             }
-            Self::CoveredTwice { demand } => format!("不在 {} の代診が二重です", cover_label(problem, *demand)),
+            Self::CoveredTwice { demand } => format!("不在 {} の代診が二重です (covered twice)", cover_label(problem, *demand)),
         }
     }
 }

@@ -33,7 +33,7 @@ use crate::store::{sha256_hex, stamp};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/patients/{id}/consult-plan", get(plan))
-        .route("/consults", post(request))
+        .route("/patients/{id}/consults", post(request))
         .route("/consults/{id}/{action}", post(step))
 }
 
@@ -119,8 +119,6 @@ pub async fn plan(
 pub struct NewConsult {
     /// Id (default: the next CS number).
     pub id: Option<String>,
-    /// Patient id.
-    pub patient: String,
     /// Specialist id.
     pub specialist: String,
     /// The symptom.
@@ -145,19 +143,20 @@ fn record_response(status: StatusCode, record: &StoredRecord) -> Response {
 
 /// Requests a consult. Refused (422, field `consent`) unless a consent of the patient
 /// in force names the specialist.
-#[utoipa::path(post, path = "/consults", tag = "consults", request_body = NewConsult,
-    params(("Idempotency-Key" = Option<String>, Header, description = "replays the first response")),
+#[utoipa::path(post, path = "/patients/{id}/consults", tag = "consults", request_body = NewConsult,
+    params(("id" = String, Path, description = "patient id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first response")),
     responses((status = 201, body = RecordView), (status = 422, body = super::error::ErrorBody)))]
 pub async fn request(
     State(state): State<AppState>,
     principal: Arc<Principal>,
+    Path(patient_id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<NewConsult>,
 ) -> ApiResult<Response> {
     let key = idempotency_key(&headers)?;
     let request_hash = sha256_hex(&format!(
-        "POST /consults\n{}\n{}\n{}\n{}\n{:?}",
-        body.patient, body.specialist, body.symptom, body.mode, body.id
+        "POST /patients/{patient_id}/consults\n{}\n{}\n{}\n{:?}",
+        body.specialist, body.symptom, body.mode, body.id
     ));
     if let Some(key) = &key {
         let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
@@ -168,7 +167,7 @@ pub async fn request(
     let mode = mode_param(Some(&body.mode))?.ok_or_else(|| ApiError::invalid("mode", "mode が必要です"))?;
     let (_, record) = commit(&state, move |snapshot| {
         let d = snapshot.dataset();
-        let patient = d.patients.lookup(&body.patient).ok_or(ApiError::Forbidden)?;
+        let patient = d.patients.lookup(&patient_id).ok_or(ApiError::Forbidden)?;
         if !principal.edits_patient(d, patient) {
             return Err(ApiError::Forbidden);
         }
@@ -178,7 +177,7 @@ pub async fn request(
             d,
             &ConsultRequest {
                 id: id.clone(),
-                patient: body.patient.clone(),
+                patient: patient_id.clone(),
                 specialist: body.specialist.clone(),
                 symptom: body.symptom.clone(),
                 mode,
@@ -198,12 +197,12 @@ pub async fn request(
         };
         let specialist = &d.specialists[consult.specialist];
         let mut write = Write { records: vec![RecordChange::Create(record.clone())], ..Write::default() };
-        write.audit.push(audit::event(&principal, "create", "/consults", &body.patient, format!("consult {}", record.id), 201));
+        write.audit.push(audit::event(&principal, "create", "/patients/{id}/consults", &patient_id, format!("consult {}", record.id), 201));
         write.audit.push(audit::event(
             &principal,
             "provide",
-            "/consults",
-            &body.patient,
+            "/patients/{id}/consults",
+            &patient_id,
             format!(
                 "recipient specialist {} ({}): consult {} — symptom, face sheet, 主治医; consent {}",
                 specialist.id,

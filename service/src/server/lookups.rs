@@ -27,7 +27,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/groups/{id}/on-duty", get(on_duty))
         .route("/patients/{id}/cover", get(cover))
-        .route("/patients/{id}/backup-hospitals", get(backup_hospitals))
         .route("/patients/{id}/face-sheet", get(face_sheet))
         .route("/hospitals/{id}/registered-patients", get(registered_patients))
         .route("/doctors/{id}/duties", get(duties))
@@ -154,52 +153,6 @@ pub async fn cover(
     });
     audit::read(&state, &principal, resource, &id, format!("cover chain at {}", jst(at)), 200);
     Ok(Json(body).into_response())
-}
-
-/// A patient's backup hospitals in order, with registration status.
-#[utoipa::path(get, path = "/patients/{id}/backup-hospitals", tag = "lookups",
-    params(("id" = String, Path, description = "patient id")),
-    responses((status = 200, description = "registered backup hospitals in order"), (status = 403, body = super::error::ErrorBody)))]
-pub async fn backup_hospitals(
-    State(state): State<AppState>,
-    principal: Arc<Principal>,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let snapshot = state.snapshot();
-    let d = snapshot.dataset();
-    let resource = "GET /patients/{id}/backup-hospitals";
-    let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
-    let registrations: Vec<_> = d
-        .registrations_of_patient(patient)
-        .iter()
-        .map(|&r| {
-            let registration = &d.registrations[r];
-            let hospital = &d.hospitals[registration.hospital];
-            json!({
-                "registration": registration.id.as_str(),
-                "rank": registration.rank,
-                "hospital": {"id": hospital.id.as_str(), "name": hospital.name, "phone_24h": hospital.phone_24h.to_string()},
-                "status": {"code": registration.status.code(), "label": registration.status.label()},
-                "active": registration.is_active(),
-                "formal": registration.formal,
-                "consent": d.consents[registration.consent].id.as_str(),
-                "requested_on": registration.requested_on,
-                "decided_on": registration.decided_on,
-                "info_shared_on": registration.info_shared_on,
-                "distance_km": (d.patients[patient].home.distance_km(hospital.location) * 10.0).round() / 10.0,
-            })
-        })
-        .collect();
-    let required = d.areas[d.groups[d.patients[patient].group].area].backup_list_len;
-    let active = d.registrations_of_patient(patient).iter().filter(|&&r| d.registrations[r].is_active()).count();
-    audit::read(&state, &principal, resource, &id, "backup hospitals".to_owned(), 200);
-    Ok(Json(json!({
-        "patient": id,
-        "required": required,
-        "registered": active,
-        "registrations": registrations,
-    }))
-    .into_response())
 }
 
 /// What admission needs: the face sheet, the 主治医 to call, consent status.

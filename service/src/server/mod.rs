@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod consults;
 pub mod error;
 pub mod ical;
@@ -164,6 +165,7 @@ pub fn app(state: AppState) -> Router {
         .merge(lookups::router())
         .merge(rotas::router())
         .merge(consults::router())
+        .merge(backup::router())
         .merge(jobs::router())
         .merge(ical::router())
         .merge(admin::router())

@@ -56,7 +56,7 @@ enum Class {
 
 fn class(kind: &str) -> Class {
     match kind {
-        "patients" | "consents" | "registrations" | "consults" | "admissions" | "admission_attempts" | "tasks" => {
+        "patients" | "consents" | "registrations" | "consults" | "admissions" | "admission_attempts" | "discharge_tasks" => {
             Class::Patient
         }
         "absences" | "requests" | "unavailability" | "ledger" => Class::Schedule,
@@ -70,8 +70,17 @@ fn check_kind(kind: &str) -> ApiResult<()> {
 }
 
 /// The id of the patient a patient-class record is about.
-fn patient_id<'r>(kind: &str, id: &'r str, fields: &'r Map<String, Value>) -> Option<&'r str> {
-    if kind == "patients" { Some(id) } else { fields.get("patient").and_then(Value::as_str) }
+fn patient_id(d: &Dataset, kind: &str, id: &str, fields: &Map<String, Value>) -> Option<String> {
+    let text = |name: &str| fields.get(name).and_then(Value::as_str);
+    match kind {
+        "patients" => Some(id.to_owned()),
+        // Calls and tasks belong to an admission, which belongs to a patient.
+        "admission_attempts" | "discharge_tasks" => {
+            let admission = d.admissions.lookup(text("admission")?)?;
+            Some(d.patients[d.admissions[admission].patient].id.to_string())
+        }
+        _ => text("patient").map(str::to_owned),
+    }
 }
 
 fn area_of_reference(d: &Dataset, kind: &str, id: &str, fields: &Map<String, Value>) -> Vec<String> {
@@ -95,8 +104,8 @@ fn may_read(principal: &Principal, snapshot: &Snapshot, kind: &str, id: &str, fi
     let today = to_jst(chrono::Utc::now()).date_naive();
     match class(kind) {
         Class::Reference | Class::Settings => true,
-        Class::Patient => patient_id(kind, id, fields)
-            .and_then(|patient| d.patients.lookup(patient))
+        Class::Patient => patient_id(d, kind, id, fields)
+            .and_then(|patient| d.patients.lookup(&patient))
             .is_some_and(|patient| principal.patient_view(d, patient, today) == Some(PatientView::Full)),
         Class::Schedule => fields
             .get("doctor")
@@ -124,8 +133,8 @@ fn may_write(principal: &Principal, snapshot: &Snapshot, kind: &str, id: &str, f
             _ => false,
         },
         Class::Patient => {
-            let Some(patient_id) = patient_id(kind, id, fields) else { return false };
-            match d.patients.lookup(patient_id) {
+            let Some(patient_id) = patient_id(d, kind, id, fields) else { return false };
+            match d.patients.lookup(&patient_id) {
                 Some(patient) if kind != "patients" => principal.edits_patient(d, patient),
                 // A patient record: judged by the 主治医 and group it names.
                 _ => {
@@ -152,8 +161,8 @@ fn may_write(principal: &Principal, snapshot: &Snapshot, kind: &str, id: &str, f
 /// Records a patient-data access in the audit trail.
 fn audit_read(state: &AppState, principal: &Principal, kind: &str, id: &str, fields: &Map<String, Value>, status: u16) {
     if class(kind) == Class::Patient {
-        let patient = patient_id(kind, id, fields).unwrap_or_default();
-        audit::read(state, principal, &format!("GET /{kind}/{id}"), patient, format!("{kind} {id}"), status);
+        let patient = patient_id(state.snapshot().dataset(), kind, id, fields).unwrap_or_default();
+        audit::read(state, principal, &format!("GET /{kind}/{id}"), &patient, format!("{kind} {id}"), status);
     }
 }
 
@@ -190,7 +199,8 @@ pub async fn list(
     let total = visible.len();
     let items: Vec<RecordView> = visible.into_iter().skip(page.offset).take(limit).map(RecordView::from).collect();
     if class(&kind) == Class::Patient && !items.is_empty() {
-        let ids: Vec<&str> = items.iter().filter_map(|r| patient_id(&kind, &r.id, &r.fields)).collect();
+        let ids: Vec<String> =
+            items.iter().filter_map(|r| patient_id(snapshot.dataset(), &kind, &r.id, &r.fields)).collect();
         audit::read(&state, &principal, &format!("GET /{kind}"), "", format!("{kind}: {}", ids.join(",")), 200);
     }
     Ok(Json(serde_json::json!({ "kind": kind, "total": total, "offset": page.offset, "items": items })).into_response())
@@ -343,7 +353,7 @@ pub async fn create(
             updated_by: principal_for_plan.label.clone(),
         };
         let mut write = Write { records: vec![RecordChange::Create(record.clone())], ..Write::default() };
-        write.audit.push(write_event(&principal_for_plan, "create", &record, 201));
+        write.audit.push(write_event(snapshot.dataset(), &principal_for_plan, "create", &record, 201));
         if let Some(key) = &key {
             let body = serde_json::to_string(&RecordView::from(&record)).expect("serialisable");
             write.idempotency = Some((
@@ -384,7 +394,7 @@ fn write_event(
     status: u16,
 ) -> crate::store::audit::AuditEvent {
     let patient = if class(&record.kind) == Class::Patient {
-        patient_id(&record.kind, &record.id, &record.fields).unwrap_or_default().to_owned()
+        patient_id(d, &record.kind, &record.id, &record.fields).unwrap_or_default()
     } else {
         String::new()
     };
@@ -483,7 +493,7 @@ async fn update(
         };
         let mut write =
             Write { records: vec![RecordChange::Update { record: record.clone(), expected }], ..Write::default() };
-        write.audit.push(write_event(&principal, "update", &record, 200));
+        write.audit.push(write_event(snapshot.dataset(), &principal, "update", &record, 200));
         Ok((write, record))
     })
     .await?;
@@ -522,7 +532,7 @@ pub async fn remove(
             records: vec![RecordChange::Delete { kind: kind.clone(), id: id.clone(), expected }],
             ..Write::default()
         };
-        write.audit.push(write_event(&principal, "delete", old, 204));
+        write.audit.push(write_event(snapshot.dataset(), &principal, "delete", old, 204));
         Ok((write, ()))
     })
     .await?;

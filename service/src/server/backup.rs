@@ -1,0 +1,628 @@
+//! Backup hospitals over HTTP: a patient's ranked list, the registration workflow
+//! (consent-gated, each step a core function applied to the stored row), consent
+//! withdrawal, an area's quota assignment, and admissions at an acute worsening (calls
+//! in order, discharge with its tasks). Registering a patient, and an admission call,
+//! provide patient data to the hospital: the audit trail records each provision.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use renkei_core::backup::{
+    self, AdmissionError, NewAttempt, QuotaOptions, RankOptions, RegistrationError, RegistrationRequest,
+};
+use renkei_core::calendar::to_jst;
+use renkei_core::dataset::{
+    Dataset, admission_cells, attempt_cells, consent_cells, registration_cells, task_cells,
+};
+use renkei_core::domain::{Admission, AttemptOutcome, Id};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use utoipa::{IntoParams, ToSchema};
+
+use super::AppState;
+use super::audit;
+use super::auth::{PatientView, Principal, Role};
+use super::error::{ApiError, ApiResult};
+use super::records::replay;
+use super::views::{RecordView, etag, idempotency_key, if_match, instant_param};
+use super::writes::{RecordChange, Write, commit};
+use crate::snapshot::Snapshot;
+use crate::store::idempotency::{self as idem_store, Kept};
+use crate::store::records::StoredRecord;
+use crate::store::{sha256_hex, stamp};
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/patients/{id}/backup-hospitals", get(list))
+        .route("/patients/{id}/admission-plan", get(admission_plan))
+        .route("/patients/{id}/registrations", post(register))
+        .route("/registrations/{id}/{action}", post(registration_step))
+        .route("/consents/{id}/withdraw", post(withdraw_consent))
+        .route("/areas/{id}/quotas", get(quotas))
+        .route("/patients/{id}/admissions", post(admit))
+        .route("/admissions/{id}/attempts", post(attempt))
+        .route("/admissions/{id}/discharge", post(discharge))
+}
+
+fn today() -> NaiveDate {
+    to_jst(chrono::Utc::now()).date_naive()
+}
+
+fn registration_error(error: RegistrationError) -> ApiError {
+    let field = match &error {
+        RegistrationError::NoConsent { .. }
+        | RegistrationError::ConsentDoesNotName { .. }
+        | RegistrationError::WrongConsent { .. }
+        | RegistrationError::ConsentNotInForce { .. } => "consent",
+        RegistrationError::AlreadyWithdrawn { .. } => "consent",
+        RegistrationError::NotBackupSupport { .. } | RegistrationError::SecondFormal { .. } => "formal",
+        RegistrationError::AlreadyRegistered { .. } => "hospital",
+        RegistrationError::MissingReason => "reason",
+        RegistrationError::DateBefore { .. } => "on",
+        RegistrationError::IllegalTransition { .. } => return ApiError::conflict(error.to_string()),
+    };
+    ApiError::invalid(field, error.to_string())
+}
+
+fn admission_error(error: AdmissionError) -> ApiError {
+    let field = match &error {
+        AdmissionError::MissingReason => "reason",
+        AdmissionError::BeforeRequest { .. } | AdmissionError::OutOfOrder { .. } => "at",
+        AdmissionError::AfterAcceptance { .. } | AdmissionError::AlreadyDischarged { .. } => {
+            return ApiError::conflict(error.to_string());
+        }
+        AdmissionError::NotAdmitted | AdmissionError::DischargeBeforeAdmission { .. } => "on",
+    };
+    ApiError::invalid(field, error.to_string())
+}
+
+/// The record fields of core cells (id left out; empty cells dropped).
+fn fields(cells: Vec<(&'static str, String)>) -> Map<String, Value> {
+    cells
+        .into_iter()
+        .filter(|(column, text)| *column != "id" && !text.is_empty())
+        .map(|(column, text)| (column.to_owned(), Value::String(text)))
+        .collect()
+}
+
+fn new_record(snapshot: &Snapshot, kind: &str, id: &str, fields: Map<String, Value>, by: &str) -> StoredRecord {
+    StoredRecord {
+        kind: kind.to_owned(),
+        id: id.to_owned(),
+        position: snapshot.records.get(kind).and_then(|l| l.last()).map_or(0, |r| r.position + 1),
+        fields,
+        version: 1,
+        updated_at: stamp(chrono::Utc::now()),
+        updated_by: by.to_owned(),
+    }
+}
+
+fn changed(old: &StoredRecord, fields: Map<String, Value>, by: &str) -> RecordChange {
+    RecordChange::Update {
+        record: StoredRecord {
+            fields,
+            version: old.version + 1,
+            updated_at: stamp(chrono::Utc::now()),
+            updated_by: by.to_owned(),
+            ..old.clone()
+        },
+        expected: old.version,
+    }
+}
+
+fn record_response(status: StatusCode, record: &StoredRecord) -> Response {
+    let mut response = (status, Json(RecordView::from(record))).into_response();
+    response.headers_mut().insert(header::ETAG, etag(record.version));
+    response
+}
+
+/// The next free id `PREFIX000001`… of a kind.
+fn next_id(snapshot: &Snapshot, kind: &str, prefix: &str) -> String {
+    let largest = snapshot
+        .records
+        .get(kind)
+        .map(|list| {
+            list.iter().filter_map(|r| r.id.strip_prefix(prefix).and_then(|n| n.parse::<u64>().ok())).max().unwrap_or(0)
+        })
+        .unwrap_or(0);
+    format!("{prefix}{:06}", largest + 1)
+}
+
+fn full_access(state: &AppState, principal: &Principal, d: &Dataset, id: &str, resource: &str) -> ApiResult<()> {
+    let ok = d.patients.lookup(id).and_then(|p| principal.patient_view(d, p, today())) == Some(PatientView::Full);
+    if ok {
+        return Ok(());
+    }
+    audit::read(state, principal, resource, id, "refused".to_owned(), 403);
+    Err(if principal.is_admin() { ApiError::not_found(format!("患者 '{id}'")) } else { ApiError::Forbidden })
+}
+
+/// `?on=` (date) and `?list_len=`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// The date asked about (default today, JST).
+    on: Option<NaiveDate>,
+    /// Entries (default: the area's backup_list_len).
+    list_len: Option<u8>,
+}
+
+/// A patient's backup hospitals, ranked with reasons, registration status, consent and
+/// the formal 在宅療養後方支援病院 mark; the information exchanges due.
+#[utoipa::path(get, path = "/patients/{id}/backup-hospitals", tag = "backup",
+    params(("id" = String, Path, description = "patient id"), ListQuery),
+    responses((status = 200, description = "the ranked list"), (status = 403, body = super::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Response> {
+    let snapshot = state.snapshot();
+    let d = snapshot.dataset();
+    let resource = "GET /patients/{id}/backup-hospitals";
+    full_access(&state, &principal, d, &id, resource)?;
+    let patient = d.patients.lookup(&id).expect("checked");
+    if query.list_len.is_some_and(|n| !(1..=10).contains(&n)) {
+        return Err(ApiError::bad("list_len", "list_len は 1〜10 です (1–10)"));
+    }
+    let options = RankOptions { on: query.on.unwrap_or_else(today), list_len: query.list_len, travel: None };
+    let list = backup::rank(d, patient, &options);
+    let registered = d.registrations_of_patient(patient).iter().filter(|&&r| d.registrations[r].is_active()).count();
+    audit::read(&state, &principal, resource, &id, "backup hospitals".to_owned(), 200);
+    let mut body = serde_json::to_value(&list).map_err(|error| ApiError::Internal(error.into()))?;
+    body["registered"] = json!(registered);
+    Ok(Json(body).into_response())
+}
+
+/// `?severe=`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PlanQuery {
+    /// A severe case (default: the open admission's severity, else false).
+    severe: Option<bool>,
+}
+
+/// Whom to call if the patient must be admitted now, in order; the calls already made
+/// for an open admission; the discharge tasks.
+#[utoipa::path(get, path = "/patients/{id}/admission-plan", tag = "backup",
+    params(("id" = String, Path, description = "patient id"), PlanQuery),
+    responses((status = 200, description = "the admission order")))]
+pub async fn admission_plan(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+    Query(query): Query<PlanQuery>,
+) -> ApiResult<Response> {
+    let snapshot = state.snapshot();
+    let d = snapshot.dataset();
+    let resource = "GET /patients/{id}/admission-plan";
+    full_access(&state, &principal, d, &id, resource)?;
+    let patient = d.patients.lookup(&id).expect("checked");
+    let plan = backup::admission_plan(d, patient, query.severe, &RankOptions::on(today()));
+    audit::read(&state, &principal, resource, &id, "admission plan".to_owned(), 200);
+    Ok(Json(plan).into_response())
+}
+
+/// A registration to request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRegistration {
+    /// Id (default: the next R number).
+    pub id: Option<String>,
+    /// Hospital id.
+    pub hospital: String,
+    /// Position in the patient's list, 1 first.
+    pub rank: u8,
+    /// The one formal 在宅療養後方支援病院 registration.
+    #[serde(default)]
+    pub formal: bool,
+    /// The consent naming the hospital (default: the one in force that names it).
+    pub consent: Option<String>,
+}
+
+/// Requests a registration. Refused (422, field `consent`) without a consent in
+/// force that names the hospital.
+#[utoipa::path(post, path = "/patients/{id}/registrations", tag = "backup", request_body = NewRegistration,
+    params(("id" = String, Path, description = "patient id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first response")),
+    responses((status = 201, body = RecordView), (status = 422, body = super::error::ErrorBody, description = "no consent, or it does not name the hospital")))]
+pub async fn register(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(patient_id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<NewRegistration>,
+) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
+    let request_hash = sha256_hex(&format!(
+        "POST /patients/{patient_id}/registrations\n{:?}\n{}\n{}\n{}\n{:?}",
+        body.id, body.hospital, body.rank, body.formal, body.consent
+    ));
+    if let Some(key) = &key {
+        let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
+        if let Some(kept) = idem_store::get(&mut connection, &principal.token_hash, key).await? {
+            return replay(kept, &request_hash);
+        }
+    }
+    let (_, record) = commit(&state, move |snapshot| {
+        let d = snapshot.dataset();
+        let patient = d.patients.lookup(&patient_id).ok_or(ApiError::Forbidden)?;
+        if !principal.edits_patient(d, patient) {
+            return Err(ApiError::Forbidden);
+        }
+        let hospital = d
+            .hospitals
+            .lookup(&body.hospital)
+            .ok_or_else(|| ApiError::invalid("hospital", format!("病院 '{}' がありません (unknown hospital)", body.hospital)))?;
+        let consent = match &body.consent {
+            None => None,
+            Some(id) => Some(d.consents.lookup(id).ok_or_else(|| {
+                ApiError::invalid("consent", format!("同意 '{id}' がありません (unknown consent)"))
+            })?),
+        };
+        if !(1..=10).contains(&body.rank) {
+            return Err(ApiError::invalid("rank", "rank は 1〜10 です (1–10)"));
+        }
+        let id_text = body.id.clone().unwrap_or_else(|| next_id(snapshot, "registrations", "R"));
+        let id = Id::parse(&id_text).map_err(|error| ApiError::invalid("id", error))?;
+        if d.registrations.lookup(&id_text).is_some() {
+            return Err(ApiError::conflict(format!("登録 '{id_text}' は既にあります (id taken)")));
+        }
+        let request = RegistrationRequest { id, patient, hospital, rank: body.rank, formal: body.formal, consent };
+        let registration = backup::request(d, request, today()).map_err(registration_error)?;
+        let record = new_record(snapshot, "registrations", &id_text, fields(registration_cells(d, &registration)), &principal.label);
+        let h = &d.hospitals[hospital];
+        let mut write = Write { records: vec![RecordChange::Create(record.clone())], ..Write::default() };
+        write.audit.push(audit::event(&principal, "create", "/patients/{id}/registrations", &patient_id, format!("registration {id_text}"), 201));
+        write.audit.push(audit::event(
+            &principal,
+            "provide",
+            "/patients/{id}/registrations",
+            &patient_id,
+            format!(
+                "recipient hospital {} ({}): registration {id_text} — face sheet, 主治医, consent {}",
+                h.id, h.name, d.consents[registration.consent].id
+            ),
+            201,
+        ));
+        if let Some(key) = &key {
+            let body = serde_json::to_string(&RecordView::from(&record)).expect("serialisable");
+            write.idempotency =
+                Some((principal.token_hash.clone(), key.clone(), Kept { request_hash: request_hash.clone(), status: 201, body }));
+        }
+        Ok((write, record))
+    })
+    .await?;
+    Ok(record_response(StatusCode::CREATED, &record))
+}
+
+/// A step's date and reason.
+#[derive(Debug, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StepBody {
+    /// The date of the step (default today, JST).
+    pub on: Option<NaiveDate>,
+    /// Why (required to decline), e.g. 満床.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Moves a registration on: `confirm` (登録済), `decline` (辞退, with a reason),
+/// `info-shared` (an information exchange; for the formal registration it moves the
+/// 3-monthly due date), `withdraw` (撤回). `If-Match` names the record's version. The
+/// hospital's ward may confirm, decline and record exchanges for its own registrations.
+#[utoipa::path(post, path = "/registrations/{id}/{action}", tag = "backup",
+    params(("id" = String, Path, description = "registration id"), ("action" = String, Path, description = "confirm / decline / info-shared / withdraw"), ("If-Match" = String, Header, description = "the ETag read")),
+    request_body = StepBody,
+    responses((status = 200, body = RecordView), (status = 409, body = super::error::ErrorBody)))]
+pub async fn registration_step(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path((id, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Option<Json<StepBody>>,
+) -> ApiResult<Response> {
+    let expected = if_match(&headers)?;
+    if !matches!(action.as_str(), "confirm" | "decline" | "info-shared" | "withdraw") {
+        return Err(ApiError::not_found(format!("操作 '{action}'")));
+    }
+    let body = body.map(|Json(b)| b).unwrap_or_default();
+    let (_, record) = commit(&state, move |snapshot| {
+        let d = snapshot.dataset();
+        let index = d.registrations.lookup(&id).ok_or(ApiError::Forbidden)?;
+        let current = &d.registrations[index];
+        let by_ward = matches!(&principal.role, Role::Hospital(h) if d.hospitals[current.hospital].id.as_str() == h)
+            && action != "withdraw";
+        if !by_ward && !principal.edits_patient(d, current.patient) {
+            return Err(ApiError::Forbidden);
+        }
+        let old = snapshot.record("registrations", &id).ok_or(ApiError::Forbidden)?;
+        if old.version != expected {
+            return Err(ApiError::conflict(format!(
+                "登録 {id} は更新されています (changed meanwhile; current ETag \"{}\")",
+                old.version
+            )));
+        }
+        let on = body.on.unwrap_or_else(today);
+        let moved = match action.as_str() {
+            "confirm" => backup::confirm(d, current, on),
+            "decline" => backup::decline(current, on, &body.reason),
+            "info-shared" => backup::record_info_shared(current, on),
+            _ => backup::withdraw(current, on, &body.reason),
+        }
+        .map_err(registration_error)?;
+        let change = changed(old, fields(registration_cells(d, &moved)), &principal.label);
+        let patient = d.patients[current.patient].id.to_string();
+        let event = audit::event(&principal, "update", &format!("/registrations/{id}/{action}"), &patient, format!("registration {id}: {}", moved.status.label()), 200);
+        let RecordChange::Update { record, .. } = &change else { unreachable!() };
+        let record = record.clone();
+        Ok((Write { records: vec![change], audit: vec![event], ..Write::default() }, record))
+    })
+    .await?;
+    Ok(record_response(StatusCode::OK, &record))
+}
+
+/// Withdraws a consent, and with it every active registration resting on it, in one
+/// transaction. `If-Match` names the consent's version.
+#[utoipa::path(post, path = "/consents/{id}/withdraw", tag = "backup",
+    params(("id" = String, Path, description = "consent id"), ("If-Match" = String, Header, description = "the ETag read")),
+    request_body = StepBody,
+    responses((status = 200, description = "the consent and the registrations withdrawn")))]
+pub async fn withdraw_consent(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Option<Json<StepBody>>,
+) -> ApiResult<Response> {
+    let expected = if_match(&headers)?;
+    let on = body.and_then(|Json(b)| b.on).unwrap_or_else(today);
+    let (_, (consent, registrations)) = commit(&state, move |snapshot| {
+        let d = snapshot.dataset();
+        let index = d.consents.lookup(&id).ok_or(ApiError::Forbidden)?;
+        let consent = &d.consents[index];
+        if !principal.edits_patient(d, consent.patient) {
+            return Err(ApiError::Forbidden);
+        }
+        let old = snapshot.record("consents", &id).ok_or(ApiError::Forbidden)?;
+        if old.version != expected {
+            return Err(ApiError::conflict(format!(
+                "同意 {id} は更新されています (changed meanwhile; current ETag \"{}\")",
+                old.version
+            )));
+        }
+        let withdrawal = backup::withdraw_consent(d, index, on).map_err(registration_error)?;
+        let mut write = Write::default();
+        write.records.push(changed(old, fields(consent_cells(d, &withdrawal.consent)), &principal.label));
+        let mut withdrawn = Vec::new();
+        for registration in &withdrawal.registrations {
+            let stored = snapshot.record("registrations", registration.id.as_str()).ok_or(ApiError::Forbidden)?;
+            write.records.push(changed(stored, fields(registration_cells(d, registration)), &principal.label));
+            withdrawn.push(registration.id.to_string());
+        }
+        let patient = d.patients[consent.patient].id.to_string();
+        write.audit.push(audit::event(
+            &principal,
+            "update",
+            &format!("/consents/{id}/withdraw"),
+            &patient,
+            format!("consent {id} withdrawn on {on}; registrations withdrawn: {}", withdrawn.join(",")),
+            200,
+        ));
+        Ok((write, (id.clone(), withdrawn)))
+    })
+    .await?;
+    Ok(Json(json!({"consent": consent, "withdrawn_on": on, "registrations_withdrawn": registrations})).into_response())
+}
+
+/// `?on=`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct QuotaQuery {
+    /// The date (default today).
+    on: Option<NaiveDate>,
+}
+
+/// The area's patients assigned to backup hospitals under the hospitals' quotas,
+/// proven optimal: who keeps their best-ranked hospitals, who was moved down and why.
+#[utoipa::path(get, path = "/areas/{id}/quotas", tag = "backup",
+    params(("id" = String, Path, description = "area id"), QuotaQuery),
+    responses((status = 200, description = "the assignment")))]
+pub async fn quotas(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+    Query(query): Query<QuotaQuery>,
+) -> ApiResult<Response> {
+    let snapshot = state.snapshot();
+    let area = snapshot.dataset().areas.lookup(&id).ok_or_else(|| ApiError::not_found(format!("エリア '{id}'")))?;
+    if !principal.coordinates_area(snapshot.dataset(), area) {
+        return Err(ApiError::Forbidden);
+    }
+    let on = query.on.unwrap_or_else(today);
+    let work = snapshot.clone();
+    let assignment = tokio::task::spawn_blocking(move || {
+        backup::assign_quotas(work.dataset(), area, &QuotaOptions::on(on))
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.into()))?;
+    audit::read(&state, &principal, "GET /areas/{id}/quotas", "", format!("quota assignment of area {id}"), 200);
+    Ok(Json(assignment).into_response())
+}
+
+/// A new admission at an acute worsening.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAdmission {
+    /// 重症: goes to the area's 急性期 hospitals.
+    #[serde(default)]
+    pub severe: bool,
+    /// Clinical summary, the family's wishes.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Opens an admission (the 主治医 or group doctor decided the patient must be admitted)
+/// and answers with whom to call, in order.
+#[utoipa::path(post, path = "/patients/{id}/admissions", tag = "backup", request_body = NewAdmission,
+    params(("id" = String, Path, description = "patient id")),
+    responses((status = 201, description = "the admission and whom to call")))]
+pub async fn admit(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(patient_id): Path<String>,
+    Json(body): Json<NewAdmission>,
+) -> ApiResult<Response> {
+    let (snapshot, (record, patient)) = commit(&state, move |snapshot| {
+        let d = snapshot.dataset();
+        let patient = d.patients.lookup(&patient_id).ok_or(ApiError::Forbidden)?;
+        if !principal.edits_patient(d, patient) {
+            return Err(ApiError::Forbidden);
+        }
+        let id = next_id(snapshot, "admissions", "AD");
+        let admission = Admission {
+            id: Id::parse(&id).map_err(|error| ApiError::Internal(anyhow::anyhow!(error)))?,
+            patient,
+            severe: body.severe,
+            requested_at: chrono::Utc::now(),
+            discharge_on: None,
+            note: body.note.clone(),
+        };
+        let record = new_record(snapshot, "admissions", &id, fields(admission_cells(d, &admission)), &principal.label);
+        let event = audit::event(&principal, "create", "/patients/{id}/admissions", &patient_id, format!("admission {id}"), 201);
+        Ok((Write { records: vec![RecordChange::Create(record.clone())], audit: vec![event], ..Write::default() }, (record, patient)))
+    })
+    .await?;
+    let plan = backup::admission_plan(snapshot.dataset(), patient, None, &RankOptions::on(today()));
+    let mut response = (StatusCode::CREATED, Json(json!({"admission": RecordView::from(&record), "plan": plan}))).into_response();
+    response.headers_mut().insert(header::ETAG, etag(record.version));
+    Ok(response)
+}
+
+/// One call to a hospital.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAttemptBody {
+    /// The hospital called.
+    pub hospital: String,
+    /// accepted / declined (受入 / 断り).
+    pub outcome: String,
+    /// Why it declined (required then), e.g. 満床.
+    #[serde(default)]
+    pub reason: String,
+    /// When it answered, JST (default now).
+    pub at: Option<String>,
+}
+
+/// Records a hospital's answer; answers with whom to call next (nobody once one
+/// accepted).
+#[utoipa::path(post, path = "/admissions/{id}/attempts", tag = "backup",
+    params(("id" = String, Path, description = "admission id")), request_body = NewAttemptBody,
+    responses((status = 201, description = "recorded; the next hospitals")))]
+pub async fn attempt(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+    Json(body): Json<NewAttemptBody>,
+) -> ApiResult<Response> {
+    let at = instant_param(body.at.as_deref(), "at")?;
+    let outcome: AttemptOutcome = body
+        .outcome
+        .parse()
+        .map_err(|_| ApiError::invalid("outcome", "outcome は accepted / declined (受入 / 断り) です"))?;
+    let (snapshot, patient) = commit(&state, move |snapshot| {
+        let d = snapshot.dataset();
+        let admission = d.admissions.lookup(&id).ok_or(ApiError::Forbidden)?;
+        let patient = d.admissions[admission].patient;
+        if !principal.edits_patient(d, patient) {
+            return Err(ApiError::Forbidden);
+        }
+        let hospital = d
+            .hospitals
+            .lookup(&body.hospital)
+            .ok_or_else(|| ApiError::invalid("hospital", format!("病院 '{}' がありません (unknown hospital)", body.hospital)))?;
+        let attempt_id = next_id(snapshot, "admission_attempts", "AA");
+        let new = NewAttempt {
+            id: Id::parse(&attempt_id).map_err(|error| ApiError::Internal(anyhow::anyhow!(error)))?,
+            hospital,
+            at,
+            outcome,
+            reason: body.reason.clone(),
+        };
+        let recorded = backup::record_attempt(d, admission, new).map_err(admission_error)?;
+        let record = new_record(snapshot, "admission_attempts", &attempt_id, fields(attempt_cells(d, &recorded)), &principal.label);
+        let patient_id = d.patients[patient].id.to_string();
+        let h = &d.hospitals[hospital];
+        let audit_events = vec![
+            audit::event(&principal, "create", &format!("/admissions/{id}/attempts"), &patient_id, format!("attempt {attempt_id}: {}", outcome.label()), 201),
+            audit::event(&principal, "provide", &format!("/admissions/{id}/attempts"), &patient_id,
+                format!("recipient hospital {} ({}): admission request — clinical information, the patient's and family's wishes", h.id, h.name), 201),
+        ];
+        Ok((Write { records: vec![RecordChange::Create(record)], audit: audit_events, ..Write::default() }, patient))
+    })
+    .await?;
+    let plan = backup::admission_plan(snapshot.dataset(), patient, None, &RankOptions::on(today()));
+    Ok((StatusCode::CREATED, Json(plan)).into_response())
+}
+
+/// The discharge date.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DischargeBody {
+    /// 退院日.
+    pub on: NaiveDate,
+}
+
+/// Decides the discharge: the 主治医 notification and the pre-discharge conference
+/// (退院前カンファレンス) become tasks. The accepting hospital's ward may record it.
+#[utoipa::path(post, path = "/admissions/{id}/discharge", tag = "backup",
+    params(("id" = String, Path, description = "admission id")), request_body = DischargeBody,
+    responses((status = 200, description = "the admission and its tasks")))]
+pub async fn discharge(
+    State(state): State<AppState>,
+    principal: Arc<Principal>,
+    Path(id): Path<String>,
+    Json(body): Json<DischargeBody>,
+) -> ApiResult<Response> {
+    let (snapshot, patient) = commit(&state, move |snapshot| {
+        let d = snapshot.dataset();
+        let admission = d.admissions.lookup(&id).ok_or(ApiError::Forbidden)?;
+        let patient = d.admissions[admission].patient;
+        let accepted_here = match &principal.role {
+            Role::Hospital(h) => d
+                .attempts_of_admission(admission)
+                .iter()
+                .map(|&a| &d.admission_attempts[a])
+                .any(|a| a.outcome == AttemptOutcome::Accepted && d.hospitals[a.hospital].id.as_str() == h),
+            _ => false,
+        };
+        if !accepted_here && !principal.edits_patient(d, patient) {
+            return Err(ApiError::Forbidden);
+        }
+        let first = next_id(snapshot, "discharge_tasks", "DT");
+        let number: u64 = first.trim_start_matches("DT").parse().unwrap_or(1);
+        let ids = [format!("DT{number:06}"), format!("DT{:06}", number + 1)];
+        let task_ids = [
+            Id::parse(&ids[0]).map_err(|error| ApiError::Internal(anyhow::anyhow!(error)))?,
+            Id::parse(&ids[1]).map_err(|error| ApiError::Internal(anyhow::anyhow!(error)))?,
+        ];
+        let done = backup::discharge(d, admission, body.on, task_ids).map_err(admission_error)?;
+        let old = snapshot.record("admissions", &id).ok_or(ApiError::Forbidden)?;
+        let mut write = Write::default();
+        write.records.push(changed(old, fields(admission_cells(d, &done.admission)), &principal.label));
+        for task in &done.tasks {
+            let mut record = new_record(snapshot, "discharge_tasks", task.id.as_str(), fields(task_cells(d, task)), &principal.label);
+            record.position += write.records.len() as i64;
+            write.records.push(RecordChange::Create(record));
+        }
+        let patient_id = d.patients[patient].id.to_string();
+        write.audit.push(audit::event(&principal, "update", &format!("/admissions/{id}/discharge"), &patient_id, format!("discharge on {}; tasks {}", body.on, ids.join(",")), 200));
+        Ok((write, patient))
+    })
+    .await?;
+    let plan = backup::admission_plan(snapshot.dataset(), patient, None, &RankOptions::on(today()));
+    Ok(Json(plan).into_response())
+}
