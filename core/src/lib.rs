@@ -25,8 +25,8 @@ mod tests {
     }
 }
 pub mod audit;
-pub mod consult;
 pub mod backup;
+pub mod consult;
 pub mod cover;
 pub mod network;
 pub mod rota;

@@ -161,21 +161,9 @@ pub(super) fn read_tasks(
 pub(super) fn write_table(dataset: &Dataset, name: &str, out: impl io::Write) -> Option<io::Result<()>> {
     let d = dataset;
     let written = match name {
-        "admissions.csv" => csv_table(
-            out,
-            &ADMISSIONS,
-            d.admissions.iter().map(|a| admission_row(d, a)),
-        ),
-        "admission_attempts.csv" => csv_table(
-            out,
-            &ATTEMPTS,
-            d.admission_attempts.iter().map(|a| attempt_row(d, a)),
-        ),
-        "discharge_tasks.csv" => csv_table(
-            out,
-            &TASKS,
-            d.discharge_tasks.iter().map(|t| task_row(d, t)),
-        ),
+        "admissions.csv" => csv_table(out, &ADMISSIONS, d.admissions.iter().map(|a| admission_row(d, a))),
+        "admission_attempts.csv" => csv_table(out, &ATTEMPTS, d.admission_attempts.iter().map(|a| attempt_row(d, a))),
+        "discharge_tasks.csv" => csv_table(out, &TASKS, d.discharge_tasks.iter().map(|t| task_row(d, t))),
         _ => return None,
     };
     Some(written)

@@ -20,9 +20,9 @@ use crate::domain::{
     LedgerEntry, NurseStation, Patient, Registration, Request, Specialist, SymptomRoute, Table, Unavailability,
 };
 
+pub use admissions::{admission_cells, attempt_cells, task_cells};
 pub use parse::parse;
 pub use problem::{InvalidDataset, Problem};
-pub use admissions::{admission_cells, attempt_cells, task_cells};
 pub use write::{consent_cells, consult_cells, registration_cells, write, write_table};
 
 /// The files of a data directory: file name → contents.

@@ -159,11 +159,7 @@ pub fn write_table(dataset: &Dataset, name: &str, out: impl io::Write) -> io::Re
                 ]
             }),
         ),
-        "consents.csv" => csv_table(
-            out,
-            &CONSENTS,
-            d.consents.iter().map(|consent| consent_row(d, consent)),
-        ),
+        "consents.csv" => csv_table(out, &CONSENTS, d.consents.iter().map(|consent| consent_row(d, consent))),
         "absences.csv" => csv_table(
             out,
             &ABSENCES,
@@ -217,21 +213,13 @@ pub fn write_table(dataset: &Dataset, name: &str, out: impl io::Write) -> io::Re
                 ]
             }),
         ),
-        "registrations.csv" => csv_table(
-            out,
-            &REGISTRATIONS,
-            d.registrations.iter().map(|r| registration_row(d, r)),
-        ),
+        "registrations.csv" => csv_table(out, &REGISTRATIONS, d.registrations.iter().map(|r| registration_row(d, r))),
         "symptoms.csv" => csv_table(
             out,
             &SYMPTOMS,
             d.symptom_routes.iter().map(|route| vec![route.symptom.clone(), route.specialty.clone()]),
         ),
-        "consults.csv" => csv_table(
-            out,
-            &CONSULTS,
-            d.consults.iter().map(|c| consult_row(d, c)),
-        ),
+        "consults.csv" => csv_table(out, &CONSULTS, d.consults.iter().map(|c| consult_row(d, c))),
         other => super::admissions::write_table(d, other, out).unwrap_or_else(|| {
             Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unknown data file '{other}'")))
         }),

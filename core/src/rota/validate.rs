@@ -155,10 +155,18 @@ impl Violation {
                 format!("{} はグループ外なのに {} の当番です (not a member of the group)", doctor(*d), slot(*s))
             }
             Self::Blocked { slot: s, doctor: d } => {
-                format!("{} は {} に入れません: 不在・勤務不可 (blocked by an absence or unavailability)", doctor(*d), slot(*s))
+                format!(
+                    "{} は {} に入れません: 不在・勤務不可 (blocked by an absence or unavailability)",
+                    doctor(*d),
+                    slot(*s)
+                )
             }
-            Self::OverFilled { slot: s, role } => format!("{} の{}が多すぎます (more {} than the slot needs)", slot(*s), role.label(), role.code()),
-            Self::TwiceInSlot { slot: s, doctor: d } => format!("{} が {} に二重に入っています (twice in one slot)", doctor(*d), slot(*s)),
+            Self::OverFilled { slot: s, role } => {
+                format!("{} の{}が多すぎます (more {} than the slot needs)", slot(*s), role.label(), role.code())
+            }
+            Self::TwiceInSlot { slot: s, doctor: d } => {
+                format!("{} が {} に二重に入っています (twice in one slot)", doctor(*d), slot(*s))
+            }
             Self::Overlap { doctor: d, slots: [a, b] } => {
                 format!("{} の {} と {} が時間で重なります (overlapping duties)", doctor(*d), slot(*a), slot(*b))
             }
@@ -176,12 +184,21 @@ impl Violation {
                 format!("{} の当番が月 {count} 回で上限 {max} 回を超えます (over the monthly cap)", doctor(*d))
             }
             Self::MaxHolidayDuties { doctor: d, count, max, .. } => {
-                format!("{} の土日祝の当番が月 {count} 回で上限 {max} 回を超えます (over the weekend/holiday cap)", doctor(*d))
+                format!(
+                    "{} の土日祝の当番が月 {count} 回で上限 {max} 回を超えます (over the weekend/holiday cap)",
+                    doctor(*d)
+                )
             }
             Self::NotCoverCandidate { demand, doctor: d } => {
-                format!("{} は不在 {} の代診候補ではありません (not a cover candidate)", doctor(*d), cover_label(problem, *demand))
+                format!(
+                    "{} は不在 {} の代診候補ではありません (not a cover candidate)",
+                    doctor(*d),
+                    cover_label(problem, *demand)
+                )
             }
-            Self::CoveredTwice { demand } => format!("不在 {} の代診が二重です (covered twice)", cover_label(problem, *demand)),
+            Self::CoveredTwice { demand } => {
+                format!("不在 {} の代診が二重です (covered twice)", cover_label(problem, *demand))
+            }
         }
     }
 }

@@ -16,9 +16,7 @@ use renkei_core::backup::{
     self, AdmissionError, NewAttempt, QuotaOptions, RankOptions, RegistrationError, RegistrationRequest,
 };
 use renkei_core::calendar::to_jst;
-use renkei_core::dataset::{
-    Dataset, admission_cells, attempt_cells, consent_cells, registration_cells, task_cells,
-};
+use renkei_core::dataset::{Dataset, admission_cells, attempt_cells, consent_cells, registration_cells, task_cells};
 use renkei_core::domain::{Admission, AttemptOutcome, Id};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -254,16 +252,16 @@ pub async fn register(
         if !principal.edits_patient(d, patient) {
             return Err(ApiError::Forbidden);
         }
-        let hospital = d
-            .hospitals
-            .lookup(&body.hospital)
-            .ok_or_else(|| ApiError::invalid("hospital", format!("病院 '{}' がありません (unknown hospital)", body.hospital)))?;
-        let consent = match &body.consent {
-            None => None,
-            Some(id) => Some(d.consents.lookup(id).ok_or_else(|| {
-                ApiError::invalid("consent", format!("同意 '{id}' がありません (unknown consent)"))
-            })?),
-        };
+        let hospital = d.hospitals.lookup(&body.hospital).ok_or_else(|| {
+            ApiError::invalid("hospital", format!("病院 '{}' がありません (unknown hospital)", body.hospital))
+        })?;
+        let consent =
+            match &body.consent {
+                None => None,
+                Some(id) => Some(d.consents.lookup(id).ok_or_else(|| {
+                    ApiError::invalid("consent", format!("同意 '{id}' がありません (unknown consent)"))
+                })?),
+            };
         if !(1..=10).contains(&body.rank) {
             return Err(ApiError::invalid("rank", "rank は 1〜10 です (1–10)"));
         }
@@ -274,10 +272,23 @@ pub async fn register(
         }
         let request = RegistrationRequest { id, patient, hospital, rank: body.rank, formal: body.formal, consent };
         let registration = backup::request(d, request, today()).map_err(registration_error)?;
-        let record = new_record(snapshot, "registrations", &id_text, fields(registration_cells(d, &registration)), &principal.label);
+        let record = new_record(
+            snapshot,
+            "registrations",
+            &id_text,
+            fields(registration_cells(d, &registration)),
+            &principal.label,
+        );
         let h = &d.hospitals[hospital];
         let mut write = Write { records: vec![RecordChange::Create(record.clone())], ..Write::default() };
-        write.audit.push(audit::event(&principal, "create", "/patients/{id}/registrations", &patient_id, format!("registration {id_text}"), 201));
+        write.audit.push(audit::event(
+            &principal,
+            "create",
+            "/patients/{id}/registrations",
+            &patient_id,
+            format!("registration {id_text}"),
+            201,
+        ));
         write.audit.push(audit::event(
             &principal,
             "provide",
@@ -291,8 +302,11 @@ pub async fn register(
         ));
         if let Some(key) = &key {
             let body = serde_json::to_string(&RecordView::from(&record)).expect("serialisable");
-            write.idempotency =
-                Some((principal.token_hash.clone(), key.clone(), Kept { request_hash: request_hash.clone(), status: 201, body }));
+            write.idempotency = Some((
+                principal.token_hash.clone(),
+                key.clone(),
+                Kept { request_hash: request_hash.clone(), status: 201, body },
+            ));
         }
         Ok((write, record))
     })
@@ -357,7 +371,14 @@ pub async fn registration_step(
         .map_err(registration_error)?;
         let change = changed(old, fields(registration_cells(d, &moved)), &principal.label);
         let patient = d.patients[current.patient].id.to_string();
-        let event = audit::event(&principal, "update", &format!("/registrations/{id}/{action}"), &patient, format!("registration {id}: {}", moved.status.label()), 200);
+        let event = audit::event(
+            &principal,
+            "update",
+            &format!("/registrations/{id}/{action}"),
+            &patient,
+            format!("registration {id}: {}", moved.status.label()),
+            200,
+        );
         let RecordChange::Update { record, .. } = &change else { unreachable!() };
         let record = record.clone();
         Ok((Write { records: vec![change], audit: vec![event], ..Write::default() }, record))
@@ -444,11 +465,10 @@ pub async fn quotas(
     }
     let on = query.on.unwrap_or_else(today);
     let work = snapshot.clone();
-    let assignment = tokio::task::spawn_blocking(move || {
-        backup::assign_quotas(work.dataset(), area, &QuotaOptions::on(on))
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.into()))?;
+    let assignment =
+        tokio::task::spawn_blocking(move || backup::assign_quotas(work.dataset(), area, &QuotaOptions::on(on)))
+            .await
+            .map_err(|error| ApiError::Internal(error.into()))?;
     audit::read(&state, &principal, "GET /areas/{id}/quotas", "", format!("quota assignment of area {id}"), 200);
     Ok(Json(assignment).into_response())
 }
@@ -492,12 +512,23 @@ pub async fn admit(
             note: body.note.clone(),
         };
         let record = new_record(snapshot, "admissions", &id, fields(admission_cells(d, &admission)), &principal.label);
-        let event = audit::event(&principal, "create", "/patients/{id}/admissions", &patient_id, format!("admission {id}"), 201);
-        Ok((Write { records: vec![RecordChange::Create(record.clone())], audit: vec![event], ..Write::default() }, (record, patient)))
+        let event = audit::event(
+            &principal,
+            "create",
+            "/patients/{id}/admissions",
+            &patient_id,
+            format!("admission {id}"),
+            201,
+        );
+        Ok((
+            Write { records: vec![RecordChange::Create(record.clone())], audit: vec![event], ..Write::default() },
+            (record, patient),
+        ))
     })
     .await?;
     let plan = backup::admission_plan(snapshot.dataset(), patient, None, &RankOptions::on(today()));
-    let mut response = (StatusCode::CREATED, Json(json!({"admission": RecordView::from(&record), "plan": plan}))).into_response();
+    let mut response =
+        (StatusCode::CREATED, Json(json!({"admission": RecordView::from(&record), "plan": plan}))).into_response();
     response.headers_mut().insert(header::ETAG, etag(record.version));
     Ok(response)
 }
@@ -614,12 +645,25 @@ pub async fn discharge(
         let mut write = Write::default();
         write.records.push(changed(old, fields(admission_cells(d, &done.admission)), &principal.label));
         for task in &done.tasks {
-            let mut record = new_record(snapshot, "discharge_tasks", task.id.as_str(), fields(task_cells(d, task)), &principal.label);
+            let mut record = new_record(
+                snapshot,
+                "discharge_tasks",
+                task.id.as_str(),
+                fields(task_cells(d, task)),
+                &principal.label,
+            );
             record.position += write.records.len() as i64;
             write.records.push(RecordChange::Create(record));
         }
         let patient_id = d.patients[patient].id.to_string();
-        write.audit.push(audit::event(&principal, "update", &format!("/admissions/{id}/discharge"), &patient_id, format!("discharge on {}; tasks {}", body.on, ids.join(",")), 200));
+        write.audit.push(audit::event(
+            &principal,
+            "update",
+            &format!("/admissions/{id}/discharge"),
+            &patient_id,
+            format!("discharge on {}; tasks {}", body.on, ids.join(",")),
+            200,
+        ));
         Ok((write, patient))
     })
     .await?;

@@ -106,10 +106,22 @@ pub async fn plan(
     let need = match (query.symptom.as_deref(), query.specialty.as_deref()) {
         (Some(symptom), None) => ConsultNeed::Symptom(symptom),
         (None, Some(specialty)) => ConsultNeed::Specialty(specialty),
-        _ => return Err(ApiError::bad("symptom", "symptom か specialty のどちらかを指定してください (give one of them)")),
+        _ => {
+            return Err(ApiError::bad(
+                "symptom",
+                "symptom か specialty のどちらかを指定してください (give one of them)",
+            ));
+        }
     };
     let plan = consult::rank_specialists(d, &id, need, &ConsultOptions { mode, at }).map_err(consult_error)?;
-    audit::read(&state, &principal, resource, &id, format!("consult plan: {:?}", query.symptom.or(query.specialty)), 200);
+    audit::read(
+        &state,
+        &principal,
+        resource,
+        &id,
+        format!("consult plan: {:?}", query.symptom.or(query.specialty)),
+        200,
+    );
     Ok(Json(plan).into_response())
 }
 
@@ -197,7 +209,14 @@ pub async fn request(
         };
         let specialist = &d.specialists[consult.specialist];
         let mut write = Write { records: vec![RecordChange::Create(record.clone())], ..Write::default() };
-        write.audit.push(audit::event(&principal, "create", "/patients/{id}/consults", &patient_id, format!("consult {}", record.id), 201));
+        write.audit.push(audit::event(
+            &principal,
+            "create",
+            "/patients/{id}/consults",
+            &patient_id,
+            format!("consult {}", record.id),
+            201,
+        ));
         write.audit.push(audit::event(
             &principal,
             "provide",
@@ -205,17 +224,17 @@ pub async fn request(
             &patient_id,
             format!(
                 "recipient specialist {} ({}): consult {} — symptom, face sheet, 主治医; consent {}",
-                specialist.id,
-                specialist.institution,
-                record.id,
-                d.consents[consult.consent].id
+                specialist.id, specialist.institution, record.id, d.consents[consult.consent].id
             ),
             201,
         ));
         if let Some(key) = &key {
             let body = serde_json::to_string(&RecordView::from(&record)).expect("serialisable");
-            write.idempotency =
-                Some((principal.token_hash.clone(), key.clone(), Kept { request_hash: request_hash.clone(), status: 201, body }));
+            write.idempotency = Some((
+                principal.token_hash.clone(),
+                key.clone(),
+                Kept { request_hash: request_hash.clone(), status: 201, body },
+            ));
         }
         Ok((write, record))
     })
@@ -280,8 +299,22 @@ pub async fn step(
             ..old.clone()
         };
         let patient = d.patients[current.patient].id.to_string();
-        let event = audit::event(&principal, "update", &format!("/consults/{id}/{action}"), &patient, format!("consult {id}: {}", to.label()), 200);
-        Ok((Write { records: vec![RecordChange::Update { record: record.clone(), expected }], audit: vec![event], ..Write::default() }, record))
+        let event = audit::event(
+            &principal,
+            "update",
+            &format!("/consults/{id}/{action}"),
+            &patient,
+            format!("consult {id}: {}", to.label()),
+            200,
+        );
+        Ok((
+            Write {
+                records: vec![RecordChange::Update { record: record.clone(), expected }],
+                audit: vec![event],
+                ..Write::default()
+            },
+            record,
+        ))
     })
     .await?;
     Ok(record_response(StatusCode::OK, &record))

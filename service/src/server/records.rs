@@ -56,9 +56,8 @@ enum Class {
 
 fn class(kind: &str) -> Class {
     match kind {
-        "patients" | "consents" | "registrations" | "consults" | "admissions" | "admission_attempts" | "discharge_tasks" => {
-            Class::Patient
-        }
+        "patients" | "consents" | "registrations" | "consults" | "admissions" | "admission_attempts"
+        | "discharge_tasks" => Class::Patient,
         "absences" | "requests" | "unavailability" | "ledger" => Class::Schedule,
         "dataset" => Class::Settings,
         _ => Class::Reference,
@@ -388,6 +387,7 @@ pub fn replay(kept: Kept, request_hash: &str) -> ApiResult<Response> {
 }
 
 fn write_event(
+    d: &Dataset,
     principal: &Principal,
     action: &str,
     record: &StoredRecord,

@@ -15,3 +15,4 @@ mod records;
 mod rota_help;
 mod rotas;
 mod swaps;
+mod workflows;

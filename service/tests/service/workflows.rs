@@ -1,0 +1,343 @@
+//! The workflows over HTTP: backup-hospital registrations (consent-gated, the ward
+//! confirming), consent withdrawal, quotas, admissions with their calls and discharge
+//! tasks, and specialist consults from the plan to the report.
+
+use renkei_core::calendar::to_jst;
+use renkei_core::domain::{ConsentKind, ConsentScope, Idx, Patient};
+use serde_json::{Value, json};
+
+use crate::common::{TestApp, demo_city, labels};
+
+/// A patient of the coordinator's area with a backup-hospital consent in force naming
+/// a hospital they are not registered with (and one it does not name).
+fn registrable(app: &TestApp, area: &str) -> (String, String, String, String) {
+    let snapshot = app.state.snapshot();
+    let d = snapshot.dataset();
+    let today = to_jst(chrono::Utc::now()).date_naive();
+    for patient in d.patients.indices() {
+        if d.areas[d.groups[d.patients[patient].group].area].id.as_str() != area {
+            continue;
+        }
+        for &c in d.consents_of_patient(patient) {
+            let consent = &d.consents[c];
+            let ConsentScope::BackupHospital { hospitals } = &consent.scope else { continue };
+            if !consent.in_force_on(today) {
+                continue;
+            }
+            let registered = |h| {
+                d.registrations_of_patient(patient)
+                    .iter()
+                    .any(|&r| d.registrations[r].hospital == h && d.registrations[r].is_active())
+            };
+            let Some(&named) = hospitals.iter().find(|&&h| !registered(h)) else { continue };
+            let Some(unnamed) = d.hospitals.indices().find(|h| !hospitals.contains(h) && !registered(*h)) else {
+                continue;
+            };
+            return (
+                d.patients[patient].id.to_string(),
+                d.hospitals[named].id.to_string(),
+                d.hospitals[unnamed].id.to_string(),
+                consent.id.to_string(),
+            );
+        }
+    }
+    panic!("the demo has a registrable patient in area {area}");
+}
+
+async fn registrations(app: TestApp) {
+    let demo = demo_city(app).await;
+    let coordinator = &demo.tokens.coordinator;
+    let (patient, named, unnamed, consent) = registrable(&demo.app, &demo.people.area);
+
+    // No consent naming the hospital, no registration; nothing is written.
+    let version = demo.data_version();
+    let refused = demo
+        .post_json(
+            &format!("/patients/{patient}/registrations"),
+            coordinator,
+            &json!({"hospital": unnamed, "rank": 3}),
+            &[],
+        )
+        .await;
+    refused.expect(422);
+    assert_eq!(refused.json["error"]["problems"][0]["field"], "consent", "{}", refused.text);
+    assert_eq!(demo.data_version(), version);
+
+    // With it: requested, then the hospital's ward confirms (its own hospital only).
+    let created = demo
+        .post_json(
+            &format!("/patients/{patient}/registrations"),
+            coordinator,
+            &json!({"hospital": named, "rank": 3}),
+            &[],
+        )
+        .await;
+    created.expect(201);
+    assert_eq!(created.json["fields"]["status"], "申請中");
+    assert_eq!(created.json["fields"]["consent"], consent.as_str());
+    let id = created.json["id"].as_str().unwrap().to_owned();
+    let etag = created.etag();
+    let ward = demo_ward(&demo.app, &named).await;
+    let other_ward = demo_ward(&demo.app, &unnamed).await;
+    demo.post_json(&format!("/registrations/{id}/confirm"), &other_ward, &json!({}), &[("if-match", &etag)])
+        .await
+        .expect(403);
+    demo.post_json(&format!("/registrations/{id}/confirm"), &ward, &json!({}), &[]).await.expect(428);
+    let confirmed =
+        demo.post_json(&format!("/registrations/{id}/confirm"), &ward, &json!({}), &[("if-match", &etag)]).await;
+    confirmed.expect(200);
+    assert_eq!(confirmed.json["fields"]["status"], "登録済");
+    // Confirming twice is a conflict of state; a stale ETag too.
+    let again = demo
+        .post_json(&format!("/registrations/{id}/confirm"), &ward, &json!({}), &[("if-match", &confirmed.etag())])
+        .await;
+    again.expect(409);
+    demo.post_json(&format!("/registrations/{id}/decline"), &ward, &json!({"reason": "満床"}), &[("if-match", &etag)])
+        .await
+        .expect(409);
+
+    // The ward now sees the patient among its registered patients.
+    let listed = demo.get(&format!("/hospitals/{named}/registered-patients"), &ward).await;
+    listed.expect(200);
+    assert!(listed.json["patients"].as_array().unwrap().iter().any(|p| p["patient"]["id"] == patient.as_str()));
+
+    // The ranked list carries reasons, and the new registration.
+    let list = demo.get(&format!("/patients/{patient}/backup-hospitals"), coordinator).await;
+    list.expect(200);
+    let entries = list.json["entries"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    assert!(entries.iter().all(|e| !e["reason"].as_str().unwrap_or_default().is_empty()), "{}", list.text);
+    demo.get(&format!("/patients/{patient}/backup-hospitals"), &demo.tokens.ward).await.expect(403);
+
+    // Withdrawing the consent withdraws every registration resting on it, at once.
+    let consent_etag = demo.get(&format!("/consents/{consent}"), coordinator).await.etag();
+    let withdrawn = demo
+        .post_json(&format!("/consents/{consent}/withdraw"), coordinator, &json!({}), &[("if-match", &consent_etag)])
+        .await;
+    withdrawn.expect(200);
+    let gone: Vec<&str> =
+        withdrawn.json["registrations_withdrawn"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(gone.contains(&id.as_str()), "{}", withdrawn.text);
+    let after = demo.get(&format!("/registrations/{id}"), coordinator).await;
+    assert_eq!(after.json["fields"]["status"], "撤回");
+    let listed = demo.get(&format!("/hospitals/{named}/registered-patients"), &ward).await;
+    assert!(!listed.json["patients"].as_array().unwrap().iter().any(|p| p["patient"]["id"] == patient.as_str()));
+
+    // The registration was recorded as a provision of data to the hospital.
+    let audit = demo.get(&format!("/audit?patient={patient}&action=provide"), &demo.tokens.admin).await;
+    let entries = audit.json["entries"].as_array().unwrap();
+    assert!(
+        entries.iter().any(|e| e["actor"] == labels::COORDINATOR && e["detail"].as_str().unwrap().contains(&named)),
+        "{}",
+        audit.text
+    );
+}
+
+/// A token for the ward of `hospital`.
+async fn demo_ward(app: &TestApp, hospital: &str) -> String {
+    use renkei_service::server::auth::Role;
+    renkei_service::demo::issue_token(&app.state, &format!("病棟 {hospital}"), &Role::Hospital(hospital.to_owned()))
+        .await
+        .unwrap()
+}
+
+async fn quotas_and_admissions(app: TestApp) {
+    let demo = demo_city(app).await;
+    let coordinator = &demo.tokens.coordinator;
+    let area = demo.people.area.clone();
+    let quotas = demo.get(&format!("/areas/{area}/quotas"), coordinator).await;
+    quotas.expect(200);
+    assert_eq!(quotas.json["proof"]["status"], "optimal", "{}", &quotas.text[..quotas.text.len().min(400)]);
+    demo.get(&format!("/areas/{area}/quotas"), &demo.tokens.doctor).await.expect(403);
+
+    // An admission: whom to call in order; a refusal with its reason; the next one accepts.
+    let patient = demo.people.patient.clone();
+    let doctor = &demo.tokens.doctor;
+    let opened = demo
+        .post_json(&format!("/patients/{patient}/admissions"), doctor, &json!({"note": "誤嚥性肺炎の疑い"}), &[])
+        .await;
+    opened.expect(201);
+    let admission = opened.json["admission"]["id"].as_str().unwrap().to_owned();
+    let next: Vec<String> = opened.json["plan"]["next"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", opened.text))
+        .iter()
+        .map(|c| c["hospital_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(next.len() >= 2, "{}", opened.text);
+    let no_reason = demo
+        .post_json(
+            &format!("/admissions/{admission}/attempts"),
+            doctor,
+            &json!({"hospital": next[0], "outcome": "断り"}),
+            &[],
+        )
+        .await;
+    no_reason.expect(422);
+    assert_eq!(no_reason.json["error"]["problems"][0]["field"], "reason");
+    let declined = demo
+        .post_json(
+            &format!("/admissions/{admission}/attempts"),
+            doctor,
+            &json!({"hospital": next[0], "outcome": "断り", "reason": "満床"}),
+            &[],
+        )
+        .await;
+    declined.expect(201);
+    let after: Vec<&str> =
+        declined.json["next"].as_array().unwrap().iter().map(|c| c["hospital_id"].as_str().unwrap()).collect();
+    assert!(!after.contains(&next[0].as_str()), "a hospital that declined is not called again: {after:?}");
+    let accepted = demo
+        .post_json(
+            &format!("/admissions/{admission}/attempts"),
+            doctor,
+            &json!({"hospital": after[0], "outcome": "受入"}),
+            &[],
+        )
+        .await;
+    accepted.expect(201);
+    assert!(accepted.json["next"].as_array().unwrap().is_empty(), "nobody to call once admitted");
+    demo.post_json(
+        &format!("/admissions/{admission}/attempts"),
+        doctor,
+        &json!({"hospital": after[0], "outcome": "受入"}),
+        &[],
+    )
+    .await
+    .expect(409);
+
+    // The accepting hospital's ward records the discharge; the two tasks appear.
+    let ward = demo_ward(&demo.app, after[0]).await;
+    let on = (to_jst(chrono::Utc::now()).date_naive() + chrono::Duration::days(10)).to_string();
+    demo.post_json(&format!("/admissions/{admission}/discharge"), &demo.tokens.nurse, &json!({"on": on}), &[])
+        .await
+        .expect(403);
+    let discharged =
+        demo.post_json(&format!("/admissions/{admission}/discharge"), &ward, &json!({"on": on}), &[]).await;
+    discharged.expect(200);
+    let tasks = demo.get("/discharge_tasks?limit=10000", doctor).await;
+    let mine: Vec<&Value> = tasks.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["fields"]["admission"] == admission.as_str())
+        .collect();
+    let kinds: Vec<&str> = mine.iter().map(|t| t["fields"]["kind"].as_str().unwrap()).collect();
+    assert_eq!(mine.len(), 2, "{kinds:?}");
+    assert!(kinds.contains(&"主治医への退院連絡") && kinds.contains(&"退院前カンファレンス"), "{kinds:?}");
+    demo.post_json(&format!("/admissions/{admission}/discharge"), doctor, &json!({"on": on}), &[]).await.expect(409);
+}
+
+/// A patient of the coordinator's area with a 専門医相談 consent in force naming a
+/// specialist, and a specialist of the same specialty it does not name.
+fn consultable(app: &TestApp) -> Option<(String, String, String)> {
+    let snapshot = app.state.snapshot();
+    let d = snapshot.dataset();
+    let today = to_jst(chrono::Utc::now()).date_naive();
+    d.patients.indices().find_map(|patient: Idx<Patient>| {
+        d.consents_of_patient(patient).iter().map(|&c| &d.consents[c]).find_map(|consent| {
+            let ConsentScope::SpecialistConsult { specialists } = &consent.scope else { return None };
+            if consent.kind() != ConsentKind::SpecialistConsult || !consent.in_force_on(today) {
+                return None;
+            }
+            let named = specialists.iter().copied().find(|&s| {
+                let sp = &d.specialists[s];
+                sp.capacity.is_none_or(|cap| renkei_core::consult::open_load(d, s) < cap)
+            })?;
+            let specialty = d.specialists[named].specialty.clone();
+            let unnamed = d.specialists.indices().find(|s| !specialists.contains(s))?;
+            let _ = specialty;
+            Some((
+                d.patients[patient].id.to_string(),
+                d.specialists[named].id.to_string(),
+                d.specialists[unnamed].id.to_string(),
+            ))
+        })
+    })
+}
+
+async fn consults(app: TestApp) {
+    let demo = demo_city(app).await;
+    let admin = &demo.tokens.admin;
+    let (patient, named, unnamed) = consultable(&demo.app).expect("the demo has a patient with a consult consent");
+    let plan = demo.get(&format!("/patients/{patient}/consult-plan?symptom=褥瘡（仙骨部）&mode=往診"), admin).await;
+    plan.expect(200);
+    assert_eq!(
+        plan.json["routing"]["specialties"][0]["specialty"],
+        "皮膚科",
+        "{}",
+        &plan.text[..plan.text.len().min(300)]
+    );
+    let unknown = demo.get(&format!("/patients/{patient}/consult-plan?symptom=骨せつ"), admin).await;
+    unknown.expect(422);
+    assert_eq!(unknown.json["error"]["problems"][0]["field"], "symptom");
+    demo.get(&format!("/patients/{patient}/consult-plan?symptom=褥瘡"), &demo.tokens.ward).await.expect(403);
+
+    let mode_of = |id: &str| {
+        let snapshot = demo.state.snapshot();
+        let d = snapshot.dataset();
+        d.specialists[d.specialists.lookup(id).unwrap()].modes[0].code().to_owned()
+    };
+    let refused = demo
+        .post_json(
+            &format!("/patients/{patient}/consults"),
+            admin,
+            &json!({"specialist": unnamed, "symptom": "褥瘡", "mode": mode_of(&unnamed)}),
+            &[],
+        )
+        .await;
+    refused.expect(422);
+    assert_eq!(refused.json["error"]["problems"][0]["field"], "consent", "{}", refused.text);
+
+    let body = json!({"specialist": named, "symptom": "腰痛", "mode": mode_of(&named)});
+    let key = [("idempotency-key", "consult-1")];
+    let created = demo.post_json(&format!("/patients/{patient}/consults"), admin, &body, &key).await;
+    created.expect(201);
+    let replayed = demo.post_json(&format!("/patients/{patient}/consults"), admin, &body, &key).await;
+    replayed.expect(201);
+    assert_eq!(replayed.json["id"], created.json["id"]);
+    let id = created.json["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.json["fields"]["status"], "依頼");
+
+    let accepted =
+        demo.post_json(&format!("/consults/{id}/accept"), admin, &json!({}), &[("if-match", &created.etag())]).await;
+    accepted.expect(200);
+    // Reporting before advice or a visit is not a step the consult can take.
+    demo.post_json(
+        &format!("/consults/{id}/report"),
+        admin,
+        &json!({"report": "x"}),
+        &[("if-match", &accepted.etag())],
+    )
+    .await
+    .expect(409);
+    let accepted =
+        demo.post_json(&format!("/consults/{id}/advise"), admin, &json!({}), &[("if-match", &accepted.etag())]).await;
+    accepted.expect(200);
+    assert_eq!(accepted.json["fields"]["status"], "助言済");
+    let empty =
+        demo.post_json(&format!("/consults/{id}/report"), admin, &json!({}), &[("if-match", &accepted.etag())]).await;
+    empty.expect(422);
+    let reported = demo
+        .post_json(
+            &format!("/consults/{id}/report"),
+            admin,
+            &json!({"report": "湿潤環境を保ち2週間後に再診"}),
+            &[("if-match", &accepted.etag())],
+        )
+        .await;
+    reported.expect(200);
+    assert_eq!(reported.json["fields"]["status"], "報告済");
+    demo.post_json(&format!("/consults/{id}/cancel"), admin, &json!({}), &[("if-match", &reported.etag())])
+        .await
+        .expect(409);
+
+    let audit = demo.get(&format!("/audit?patient={patient}&action=provide"), admin).await;
+    assert!(
+        audit.json["entries"].as_array().unwrap().iter().any(|e| e["detail"].as_str().unwrap().contains(&named)),
+        "{}",
+        audit.text
+    );
+}
+
+crate::both!(registrations, quotas_and_admissions, consults);
