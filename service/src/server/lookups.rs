@@ -121,6 +121,33 @@ pub async fn on_duty(
     .into_response())
 }
 
+/// The answer to "whom do I call for this patient".
+#[derive(Debug, Serialize)]
+struct CoverBody<'a> {
+    patient: PatientHead<'a>,
+    at: String,
+    steps: Vec<renkei_core::cover::StepView>,
+    warnings: Vec<String>,
+}
+
+/// Who the patient is, for the caller to check.
+#[derive(Debug, Serialize)]
+struct PatientHead<'a> {
+    id: &'a str,
+    name: &'a str,
+    group: &'a str,
+    primary_doctor: &'a str,
+    key_person: Option<KeyPersonView<'a>>,
+    acp: &'a str,
+}
+
+/// キーパーソン.
+#[derive(Debug, Serialize)]
+struct KeyPersonView<'a> {
+    name: &'a str,
+    phone: String,
+}
+
 /// The escalation chain for a patient at an instant: whom to call, in order, and why.
 #[utoipa::path(get, path = "/patients/{id}/cover", tag = "lookups",
     params(("id" = String, Path, description = "patient id"), At),
@@ -138,20 +165,20 @@ pub async fn cover(
     let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
     let chain = snapshot.index().chain(patient, at);
     let p = &d.patients[patient];
-    let body = json!({
-        "patient": {
-            "id": p.id.as_str(),
-            "name": p.name,
-            "group": d.groups[p.group].id.as_str(),
-            "primary_doctor": d.doctors[p.primary_doctor].id.as_str(),
-            "key_person": p.key_person.as_ref().map(|k| json!({"name": k.name, "phone": k.phone.to_string()})),
-            "acp": p.acp,
+    let body = CoverBody {
+        patient: PatientHead {
+            id: p.id.as_str(),
+            name: &p.name,
+            group: d.groups[p.group].id.as_str(),
+            primary_doctor: d.doctors[p.primary_doctor].id.as_str(),
+            key_person: p.key_person.as_ref().map(|k| KeyPersonView { name: &k.name, phone: k.phone.to_string() }),
+            acp: &p.acp,
         },
-        "at": jst(at),
-        "steps": chain.describe(d),
-        "warnings": chain.describe_warnings(d),
-    });
-    audit::read(&state, &principal, resource, &id, format!("cover chain at {}", jst(at)), 200);
+        at: jst(at),
+        steps: chain.describe(d),
+        warnings: chain.describe_warnings(d),
+    };
+    audit::read(&state, &principal, resource, &id, format!("cover chain at {}", body.at), 200);
     Ok(Json(body).into_response())
 }
 

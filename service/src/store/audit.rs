@@ -77,33 +77,54 @@ async fn head(connection: &mut AnyConnection) -> StoreResult<(i64, String)> {
     Ok(row.unwrap_or_else(|| (0, GENESIS.to_owned())))
 }
 
+/// Rows per INSERT statement: one statement per row would cost more than the row, and
+/// SQLite binds named parameters in time growing with their number.
+const ROWS_PER_INSERT: usize = 25;
+
 /// Appends events in order, in the caller's transaction.
 pub async fn append(connection: &mut AnyConnection, events: &[AuditEvent]) -> StoreResult<()> {
     if events.is_empty() {
         return Ok(());
     }
     let (mut seq, mut prev) = head(connection).await?;
-    for event in events {
-        seq += 1;
-        let hash = entry_hash(seq, event, &prev);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, role, action, resource, patient, detail, result, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(seq)
-        .bind(&event.at)
-        .bind(&event.actor)
-        .bind(&event.role)
-        .bind(&event.action)
-        .bind(&event.resource)
-        .bind(&event.patient)
-        .bind(&event.detail)
-        .bind(&event.result)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut *connection)
-        .await?;
-        prev = hash;
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO audit_log (seq, at, actor, role, action, resource, patient, detail, result, prev_hash, hash) VALUES ",
+        );
+        for row in 0..chunk.len() {
+            let base = row * 11;
+            if row > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for column in 1..=11 {
+                if column > 1 {
+                    sql.push(',');
+                }
+                sql.push('$');
+                sql.push_str(&(base + column).to_string());
+            }
+            sql.push(')');
+        }
+        let mut query = sqlx::query(&sql);
+        for event in chunk {
+            seq += 1;
+            let hash = entry_hash(seq, event, &prev);
+            query = query
+                .bind(seq)
+                .bind(event.at.clone())
+                .bind(event.actor.clone())
+                .bind(event.role.clone())
+                .bind(event.action.clone())
+                .bind(event.resource.clone())
+                .bind(event.patient.clone())
+                .bind(event.detail.clone())
+                .bind(event.result.clone())
+                .bind(prev)
+                .bind(hash.clone());
+            prev = hash;
+        }
+        query.execute(&mut *connection).await?;
     }
     Ok(())
 }
