@@ -171,6 +171,12 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .merge(records::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
+        // One span per request (method, path); at the default `info` level only
+        // failures are logged, `RUST_LOG=tower_http=debug` logs every request.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .on_failure(tower_http::trace::DefaultOnFailure::new().level(tracing::Level::WARN)),
+        )
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)
 }
