@@ -16,7 +16,7 @@ use renkei_core::backup::{
     self, AdmissionError, NewAttempt, QuotaOptions, RankOptions, RegistrationError, RegistrationRequest,
 };
 use renkei_core::calendar::to_jst;
-use renkei_core::dataset::{Dataset, admission_cells, attempt_cells, consent_cells, registration_cells, task_cells};
+use renkei_core::dataset::{admission_cells, attempt_cells, consent_cells, registration_cells, task_cells};
 use renkei_core::domain::{Admission, AttemptOutcome, Id};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -26,11 +26,10 @@ use super::AppState;
 use super::audit;
 use super::auth::{PatientView, Principal, Role};
 use super::error::{ApiError, ApiResult};
-use super::records::replay;
-use super::views::{RecordView, etag, idempotency_key, if_match, instant_param};
-use super::writes::{RecordChange, Write, commit};
+use super::lookups::patient_or_deny;
+use super::views::{RecordView, cell_fields, etag, idempotency_key, if_match, instant_param, record_response};
+use super::writes::{RecordChange, Write, commit, replayed};
 use crate::snapshot::Snapshot;
-use crate::store::idempotency::{self as idem_store, Kept};
 use crate::store::records::StoredRecord;
 use crate::store::{sha256_hex, stamp};
 
@@ -80,15 +79,6 @@ fn admission_error(error: AdmissionError) -> ApiError {
     ApiError::invalid(field, error.to_string())
 }
 
-/// The record fields of core cells (id left out; empty cells dropped).
-fn fields(cells: Vec<(&'static str, String)>) -> Map<String, Value> {
-    cells
-        .into_iter()
-        .filter(|(column, text)| *column != "id" && !text.is_empty())
-        .map(|(column, text)| (column.to_owned(), Value::String(text)))
-        .collect()
-}
-
 fn new_record(snapshot: &Snapshot, kind: &str, id: &str, fields: Map<String, Value>, by: &str) -> StoredRecord {
     StoredRecord {
         kind: kind.to_owned(),
@@ -114,12 +104,6 @@ fn changed(old: &StoredRecord, fields: Map<String, Value>, by: &str) -> RecordCh
     }
 }
 
-fn record_response(status: StatusCode, record: &StoredRecord) -> Response {
-    let mut response = (status, Json(RecordView::from(record))).into_response();
-    response.headers_mut().insert(header::ETAG, etag(record.version));
-    response
-}
-
 /// The next free id `PREFIX000001`… of a kind.
 fn next_id(snapshot: &Snapshot, kind: &str, prefix: &str) -> String {
     let largest = snapshot
@@ -130,15 +114,6 @@ fn next_id(snapshot: &Snapshot, kind: &str, prefix: &str) -> String {
         })
         .unwrap_or(0);
     format!("{prefix}{:06}", largest + 1)
-}
-
-fn full_access(state: &AppState, principal: &Principal, d: &Dataset, id: &str, resource: &str) -> ApiResult<()> {
-    let ok = d.patients.lookup(id).and_then(|p| principal.patient_view(d, p, today())) == Some(PatientView::Full);
-    if ok {
-        return Ok(());
-    }
-    audit::read(state, principal, resource, id, "refused".to_owned(), 403);
-    Err(if principal.is_admin() { ApiError::not_found(format!("患者 '{id}'")) } else { ApiError::Forbidden })
 }
 
 /// `?on=` (date) and `?list_len=`.
@@ -164,8 +139,7 @@ pub async fn list(
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let resource = "GET /patients/{id}/backup-hospitals";
-    full_access(&state, &principal, d, &id, resource)?;
-    let patient = d.patients.lookup(&id).expect("checked");
+    let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
     if query.list_len.is_some_and(|n| !(1..=10).contains(&n)) {
         return Err(ApiError::bad("list_len", "list_len は 1〜10 です (1–10)"));
     }
@@ -199,8 +173,7 @@ pub async fn admission_plan(
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let resource = "GET /patients/{id}/admission-plan";
-    full_access(&state, &principal, d, &id, resource)?;
-    let patient = d.patients.lookup(&id).expect("checked");
+    let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
     let plan = backup::admission_plan(d, patient, query.severe, &RankOptions::on(today()));
     audit::read(&state, &principal, resource, &id, "admission plan".to_owned(), 200);
     Ok(Json(plan).into_response())
@@ -240,11 +213,8 @@ pub async fn register(
         "POST /patients/{patient_id}/registrations\n{:?}\n{}\n{}\n{}\n{:?}",
         body.id, body.hospital, body.rank, body.formal, body.consent
     ));
-    if let Some(key) = &key {
-        let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
-        if let Some(kept) = idem_store::get(&mut connection, &principal.token_hash, key).await? {
-            return replay(kept, &request_hash);
-        }
+    if let Some(response) = replayed(&state, &principal.token_hash, key.as_ref(), &request_hash).await? {
+        return Ok(response);
     }
     let (_, record) = commit(&state, move |snapshot| {
         let d = snapshot.dataset();
@@ -276,7 +246,7 @@ pub async fn register(
             snapshot,
             "registrations",
             &id_text,
-            fields(registration_cells(d, &registration)),
+            cell_fields(registration_cells(d, &registration)),
             &principal.label,
         );
         let h = &d.hospitals[hospital];
@@ -300,14 +270,7 @@ pub async fn register(
             ),
             201,
         ));
-        if let Some(key) = &key {
-            let body = serde_json::to_string(&RecordView::from(&record)).expect("serialisable");
-            write.idempotency = Some((
-                principal.token_hash.clone(),
-                key.clone(),
-                Kept { request_hash: request_hash.clone(), status: 201, body },
-            ));
-        }
+        write.keep_response(&principal.token_hash, key.as_ref(), &request_hash, &record);
         Ok((write, record))
     })
     .await?;
@@ -369,7 +332,7 @@ pub async fn registration_step(
             _ => backup::withdraw(current, on, &body.reason),
         }
         .map_err(registration_error)?;
-        let change = changed(old, fields(registration_cells(d, &moved)), &principal.label);
+        let change = changed(old, cell_fields(registration_cells(d, &moved)), &principal.label);
         let patient = d.patients[current.patient].id.to_string();
         let event = audit::event(
             &principal,
@@ -418,11 +381,11 @@ pub async fn withdraw_consent(
         }
         let withdrawal = backup::withdraw_consent(d, index, on).map_err(registration_error)?;
         let mut write = Write::default();
-        write.records.push(changed(old, fields(consent_cells(d, &withdrawal.consent)), &principal.label));
+        write.records.push(changed(old, cell_fields(consent_cells(d, &withdrawal.consent)), &principal.label));
         let mut withdrawn = Vec::new();
         for registration in &withdrawal.registrations {
             let stored = snapshot.record("registrations", registration.id.as_str()).ok_or(ApiError::Forbidden)?;
-            write.records.push(changed(stored, fields(registration_cells(d, registration)), &principal.label));
+            write.records.push(changed(stored, cell_fields(registration_cells(d, registration)), &principal.label));
             withdrawn.push(registration.id.to_string());
         }
         let patient = d.patients[consent.patient].id.to_string();
@@ -511,7 +474,8 @@ pub async fn admit(
             discharge_on: None,
             note: body.note.clone(),
         };
-        let record = new_record(snapshot, "admissions", &id, fields(admission_cells(d, &admission)), &principal.label);
+        let record =
+            new_record(snapshot, "admissions", &id, cell_fields(admission_cells(d, &admission)), &principal.label);
         let event = audit::event(
             &principal,
             "create",
@@ -584,7 +548,7 @@ pub async fn attempt(
             reason: body.reason.clone(),
         };
         let recorded = backup::record_attempt(d, admission, new).map_err(admission_error)?;
-        let record = new_record(snapshot, "admission_attempts", &attempt_id, fields(attempt_cells(d, &recorded)), &principal.label);
+        let record = new_record(snapshot, "admission_attempts", &attempt_id, cell_fields(attempt_cells(d, &recorded)), &principal.label);
         let patient_id = d.patients[patient].id.to_string();
         let h = &d.hospitals[hospital];
         let audit_events = vec![
@@ -643,13 +607,13 @@ pub async fn discharge(
         let done = backup::discharge(d, admission, body.on, task_ids).map_err(admission_error)?;
         let old = snapshot.record("admissions", &id).ok_or(ApiError::Forbidden)?;
         let mut write = Write::default();
-        write.records.push(changed(old, fields(admission_cells(d, &done.admission)), &principal.label));
+        write.records.push(changed(old, cell_fields(admission_cells(d, &done.admission)), &principal.label));
         for task in &done.tasks {
             let mut record = new_record(
                 snapshot,
                 "discharge_tasks",
                 task.id.as_str(),
-                fields(task_cells(d, task)),
+                cell_fields(task_cells(d, task)),
                 &principal.label,
             );
             record.position += write.records.len() as i64;

@@ -6,26 +6,23 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use renkei_core::calendar::to_jst;
 use renkei_core::consult::{self, ConsultError, ConsultNeed, ConsultOptions, ConsultRequest};
-use renkei_core::dataset::{Dataset, consult_cells};
-use renkei_core::domain::{Consult, ConsultMode, ConsultStatus};
+use renkei_core::dataset::consult_cells;
+use renkei_core::domain::{ConsultMode, ConsultStatus};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::audit;
 use super::auth::{PatientView, Principal};
 use super::error::{ApiError, ApiResult};
-use super::records::replay;
-use super::views::{RecordView, etag, idempotency_key, if_match, instant_param};
-use super::writes::{RecordChange, Write, commit};
-use crate::store::idempotency::{self as idem_store, Kept};
+use super::lookups::patient_or_deny;
+use super::views::{RecordView, cell_fields, idempotency_key, if_match, instant_param, record_response};
+use super::writes::{RecordChange, Write, commit, replayed};
 use crate::store::records::StoredRecord;
 use crate::store::{sha256_hex, stamp};
 
@@ -77,16 +74,6 @@ pub struct PlanQuery {
     at: Option<String>,
 }
 
-fn patient_for(state: &AppState, principal: &Principal, d: &Dataset, id: &str, resource: &str) -> ApiResult<()> {
-    let today = to_jst(chrono::Utc::now()).date_naive();
-    let allowed = d.patients.lookup(id).and_then(|p| principal.patient_view(d, p, today)) == Some(PatientView::Full);
-    if allowed {
-        return Ok(());
-    }
-    audit::read(state, principal, resource, id, "refused".to_owned(), 403);
-    Err(if principal.is_admin() { ApiError::not_found(format!("患者 '{id}'")) } else { ApiError::Forbidden })
-}
-
 /// The specialists to consult for a patient's symptom, ranked with reasons and consent.
 #[utoipa::path(get, path = "/patients/{id}/consult-plan", tag = "consults",
     params(("id" = String, Path, description = "patient id"), PlanQuery),
@@ -102,7 +89,7 @@ pub async fn plan(
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let resource = "GET /patients/{id}/consult-plan";
-    patient_for(&state, &principal, d, &id, resource)?;
+    patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
     let need = match (query.symptom.as_deref(), query.specialty.as_deref()) {
         (Some(symptom), None) => ConsultNeed::Symptom(symptom),
         (None, Some(specialty)) => ConsultNeed::Specialty(specialty),
@@ -139,20 +126,6 @@ pub struct NewConsult {
     pub mode: String,
 }
 
-fn cells(d: &Dataset, consult: &Consult) -> Map<String, Value> {
-    consult_cells(d, consult)
-        .into_iter()
-        .filter(|(column, text)| *column != "id" && !text.is_empty())
-        .map(|(column, text)| (column.to_owned(), Value::String(text)))
-        .collect()
-}
-
-fn record_response(status: StatusCode, record: &StoredRecord) -> Response {
-    let mut response = (status, Json(RecordView::from(record))).into_response();
-    response.headers_mut().insert(header::ETAG, etag(record.version));
-    response
-}
-
 /// Requests a consult. Refused (422, field `consent`) unless a consent of the patient
 /// in force names the specialist.
 #[utoipa::path(post, path = "/patients/{id}/consults", tag = "consults", request_body = NewConsult,
@@ -170,11 +143,8 @@ pub async fn request(
         "POST /patients/{patient_id}/consults\n{}\n{}\n{}\n{:?}",
         body.specialist, body.symptom, body.mode, body.id
     ));
-    if let Some(key) = &key {
-        let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
-        if let Some(kept) = idem_store::get(&mut connection, &principal.token_hash, key).await? {
-            return replay(kept, &request_hash);
-        }
+    if let Some(response) = replayed(&state, &principal.token_hash, key.as_ref(), &request_hash).await? {
+        return Ok(response);
     }
     let mode = mode_param(Some(&body.mode))?.ok_or_else(|| ApiError::invalid("mode", "mode が必要です"))?;
     let (_, record) = commit(&state, move |snapshot| {
@@ -202,7 +172,7 @@ pub async fn request(
             kind: "consults".to_owned(),
             id,
             position: snapshot.records.get("consults").and_then(|l| l.last()).map_or(0, |r| r.position + 1),
-            fields: cells(d, &consult),
+            fields: cell_fields(consult_cells(d, &consult)),
             version: 1,
             updated_at: now,
             updated_by: principal.label.clone(),
@@ -228,14 +198,7 @@ pub async fn request(
             ),
             201,
         ));
-        if let Some(key) = &key {
-            let body = serde_json::to_string(&RecordView::from(&record)).expect("serialisable");
-            write.idempotency = Some((
-                principal.token_hash.clone(),
-                key.clone(),
-                Kept { request_hash: request_hash.clone(), status: 201, body },
-            ));
-        }
+        write.keep_response(&principal.token_hash, key.as_ref(), &request_hash, &record);
         Ok((write, record))
     })
     .await?;
@@ -292,7 +255,7 @@ pub async fn step(
         }
         let moved = consult::transition(current, to, chrono::Utc::now(), &text).map_err(consult_error)?;
         let record = StoredRecord {
-            fields: cells(d, &moved),
+            fields: cell_fields(consult_cells(d, &moved)),
             version: old.version + 1,
             updated_at: stamp(chrono::Utc::now()),
             updated_by: principal.label.clone(),

@@ -63,7 +63,7 @@ fn contact(d: &Dataset, doctor: Idx<Doctor>) -> DoctorContact {
 }
 
 /// Refuses a patient lookup outside the caller's scope, recording the attempt.
-fn patient_or_deny(
+pub(crate) fn patient_or_deny(
     state: &AppState,
     principal: &Principal,
     d: &Dataset,

@@ -25,10 +25,9 @@ use super::AppState;
 use super::audit;
 use super::auth::{PatientView, Principal, Role};
 use super::error::{ApiError, ApiResult, FieldProblem};
-use super::views::{RecordView, etag, idempotency_key, if_match};
-use super::writes::{RecordChange, Write, commit};
+use super::views::{RecordView, idempotency_key, if_match, record_response};
+use super::writes::{RecordChange, Write, commit, replayed};
 use crate::snapshot::{DATASET_RECORD, Snapshot, cell_text, file_of};
-use crate::store::idempotency::{self as idem_store, Kept};
 use crate::store::records::StoredRecord;
 use crate::store::{sha256_hex, stamp};
 
@@ -210,12 +209,6 @@ fn principal_sees_nothing_of(principal: &Principal, kind: &str) -> bool {
     matches!(principal.role, Role::Hospital(_)) && matches!(class(kind), Class::Patient | Class::Schedule)
 }
 
-fn record_response(status: StatusCode, record: &StoredRecord) -> Response {
-    let mut response = (status, Json(RecordView::from(record))).into_response();
-    response.headers_mut().insert(header::ETAG, etag(record.version));
-    response
-}
-
 #[utoipa::path(get, path = "/{kind}/{id}", tag = "records", params(("kind" = String, Path, description = "areas, clinics, doctors, groups, hospitals, nurse_stations, specialists, patients, consents, absences, requests, unavailability, ledger, registrations, symptoms, consults, dataset"), ("id" = String, Path, description = "record id")),
     responses((status = 200, body = RecordView, description = "the record; ETag is its version"), (status = 403, body = super::error::ErrorBody)))]
 /// One record.
@@ -327,11 +320,8 @@ pub async fn create(
     check_kind(&kind)?;
     let key = idempotency_key(&headers)?;
     let request_hash = sha256_hex(&format!("POST /{kind}\n{body}"));
-    if let Some(key) = &key {
-        let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
-        if let Some(kept) = idem_store::get(&mut connection, &principal.token_hash, key).await? {
-            return replay(kept, &request_hash);
-        }
+    if let Some(response) = replayed(&state, &principal.token_hash, key.as_ref(), &request_hash).await? {
+        return Ok(response);
     }
     let (id, fields) = fields_of(&kind, body)?;
     let principal_for_plan = principal.clone();
@@ -353,14 +343,7 @@ pub async fn create(
         };
         let mut write = Write { records: vec![RecordChange::Create(record.clone())], ..Write::default() };
         write.audit.push(write_event(snapshot.dataset(), &principal_for_plan, "create", &record, 201));
-        if let Some(key) = &key {
-            let body = serde_json::to_string(&RecordView::from(&record)).expect("serialisable");
-            write.idempotency = Some((
-                principal_for_plan.token_hash.clone(),
-                key.clone(),
-                Kept { request_hash: request_hash.clone(), status: 201, body },
-            ));
-        }
+        write.keep_response(&principal_for_plan.token_hash, key.as_ref(), &request_hash, &record);
         Ok((write, (StatusCode::CREATED, record)))
     })
     .await?;
@@ -368,21 +351,6 @@ pub async fn create(
     if let Ok(location) = format!("/{}/{}", record.kind, record.id).parse() {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    Ok(response)
-}
-
-/// Replays a kept response, or refuses a key reused for another request.
-pub fn replay(kept: Kept, request_hash: &str) -> ApiResult<Response> {
-    if kept.request_hash != request_hash {
-        return Err(ApiError::invalid(
-            "Idempotency-Key",
-            "この Idempotency-Key は別の要求に使われています (the key was used for a different request)",
-        ));
-    }
-    let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
-    let body: Value = serde_json::from_str(&kept.body).unwrap_or(Value::Null);
-    let mut response = (status, Json(body)).into_response();
-    response.headers_mut().insert("idempotent-replay", "true".parse().expect("ascii"));
     Ok(response)
 }
 

@@ -1,6 +1,8 @@
 //! Wire shapes shared by the handlers, and reading common request parts.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::Json;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use renkei_core::calendar::{Instant, parse_instant, to_jst};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -80,4 +82,21 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
     key.map(|key| Some(key.to_owned())).ok_or_else(|| {
         ApiError::bad("Idempotency-Key", "Idempotency-Key は1〜200文字です (1–200 printable characters)")
     })
+}
+
+/// A record as the response body, with its ETag.
+pub fn record_response(status: StatusCode, record: &StoredRecord) -> Response {
+    let mut response = (status, Json(RecordView::from(record))).into_response();
+    response.headers_mut().insert(header::ETAG, etag(record.version));
+    response
+}
+
+/// The fields of a record from core's cells of its row (the id is the record's own,
+/// empty cells are left out, as the format reads them).
+pub fn cell_fields(cells: Vec<(&'static str, String)>) -> Map<String, Value> {
+    cells
+        .into_iter()
+        .filter(|(column, text)| *column != "id" && !text.is_empty())
+        .map(|(column, text)| (column.to_owned(), Value::String(text)))
+        .collect()
 }

@@ -68,6 +68,18 @@ pub struct Write {
 }
 
 impl Write {
+    /// Keeps `record` as the response to `key` (a creating POST's Idempotency-Key).
+    pub fn keep_response(&mut self, token_hash: &str, key: Option<&String>, request_hash: &str, record: &StoredRecord) {
+        if let Some(key) = key {
+            let body = serde_json::to_string(&super::views::RecordView::from(record)).expect("serialisable");
+            self.idempotency = Some((
+                token_hash.to_owned(),
+                key.clone(),
+                Kept { request_hash: request_hash.to_owned(), status: 201, body },
+            ));
+        }
+    }
+
     fn touches_snapshot(&self) -> bool {
         !self.records.is_empty()
             || self.replace_all_records.is_some()
@@ -279,4 +291,29 @@ async fn store(tx: &mut sqlx::AnyConnection, write: &Write, now: &str) -> crate:
 /// A row changed under us: another writer got there first.
 fn lost_race() -> crate::store::StoreError {
     crate::store::StoreError::Conflict
+}
+
+/// The kept response to a repeated creating POST, if `key` was used before by the same
+/// token: replayed when the request is the same, refused (422) when it is not.
+pub async fn replayed(
+    state: &AppState,
+    token_hash: &str,
+    key: Option<&String>,
+    request_hash: &str,
+) -> ApiResult<Option<axum::response::Response>> {
+    use axum::response::IntoResponse;
+    let Some(key) = key else { return Ok(None) };
+    let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
+    let Some(kept) = idempotency::get(&mut connection, token_hash, key).await? else { return Ok(None) };
+    if kept.request_hash != request_hash {
+        return Err(ApiError::invalid(
+            "Idempotency-Key",
+            "この Idempotency-Key は別の要求に使われています (the key was used for a different request)",
+        ));
+    }
+    let status = axum::http::StatusCode::from_u16(kept.status).unwrap_or(axum::http::StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_str(&kept.body).unwrap_or(serde_json::Value::Null);
+    let mut response = (status, axum::Json(body)).into_response();
+    response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+    Ok(Some(response))
 }

@@ -79,9 +79,10 @@ async fn doctor(demo: &Demo) {
 
     let backup = demo.get(&format!("/patients/{}/backup-hospitals", p.patient), &demo.tokens.doctor).await;
     backup.expect(200);
-    let ranks: Vec<i64> =
-        backup.json["registrations"].as_array().expect("list").iter().filter_map(|r| r["rank"].as_i64()).collect();
-    assert!(!ranks.is_empty() && ranks.windows(2).all(|w| w[0] <= w[1]), "in rank order: {ranks:?}");
+    let positions: Vec<i64> =
+        backup.json["entries"].as_array().expect("list").iter().filter_map(|e| e["position"].as_i64()).collect();
+    assert!(!positions.is_empty() && positions.windows(2).all(|w| w[0] < w[1]), "in order: {positions:?}");
+    assert!(backup.json["registered"].as_i64().is_some_and(|n| n >= 1), "{}", backup.text);
 }
 
 async fn ward(demo: &Demo) {
