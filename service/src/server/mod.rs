@@ -60,7 +60,9 @@ impl AppState {
         let snapshot = load_snapshot(&store).await?;
         let tokens = load_tokens(&store).await?;
         let mut connection = store.pool().acquire().await?;
-        crate::store::jobs::abandon_unfinished(&mut connection, &crate::store::stamp(chrono::Utc::now())).await?;
+        let now = chrono::Utc::now();
+        let stale = crate::store::stamp(now - chrono::Duration::minutes(1));
+        crate::store::jobs::abandon_unfinished(&mut connection, &crate::store::stamp(now), &stale).await?;
         drop(connection);
         Ok(Self(Arc::new(Inner {
             store,

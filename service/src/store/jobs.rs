@@ -91,13 +91,17 @@ pub async fn update(connection: &mut AnyConnection, job: &JobRow) -> StoreResult
     Ok(())
 }
 
-/// Jobs left queued or running by a process that stopped: they will not finish.
-pub async fn abandon_unfinished(connection: &mut AnyConnection, now: &str) -> StoreResult<u64> {
+/// Jobs left queued or running by a process that stopped: they will not finish. A
+/// running job records its progress every few seconds, so one silent since `stale_before`
+/// has no process behind it (another instance's live jobs are left alone).
+pub async fn abandon_unfinished(connection: &mut AnyConnection, now: &str, stale_before: &str) -> StoreResult<u64> {
     let result = sqlx::query(
-        "UPDATE jobs SET state = 'failed', error = $1, updated_at = $2 WHERE state IN ('queued', 'running')",
+        "UPDATE jobs SET state = 'failed', error = $1, updated_at = $2 \
+         WHERE state IN ('queued', 'running') AND updated_at < $3",
     )
     .bind("サービスの再起動で中断されました (interrupted by a service restart)")
     .bind(now)
+    .bind(stale_before)
     .execute(connection)
     .await?;
     Ok(result.rows_affected())
