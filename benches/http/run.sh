@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP benchmark of the cover lookup (issue 5): GET /patients/{id}/cover over HTTP with
 # wrk, 64 connections, against the static-JSON route /healthz of the same service in
-# the same run; on SQLite with the demo city and on PostgreSQL with 100,000 generated
+# the same run (both driven by the same wrk script, so wrk's own cost is the same); on SQLite with the demo city and on PostgreSQL with 100,000 generated
 # patients. Prints requests/s and p99 per route, the ratio, and the median of RUNS runs.
 #
 #   benches/http/run.sh            # both stores
@@ -30,12 +30,9 @@ measure() { # PORT LABEL
   local port=$1 label=$2
   for run in $(seq 1 "$RUNS"); do
     for route in static cover; do
-      if [ $route = static ]; then
-        out=$(wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$port/healthz")
-      else
-        out=$(PATIENTS="$work/$label/patients.txt" TOKEN=$(cat "$work/$label/token") \
-          wrk -t2 -c64 -d"$DURATION" --latency -s benches/http/cover.lua "http://127.0.0.1:$port")
-      fi
+      # Both routes through the same wrk script (ROUTE=static asks /healthz).
+      out=$(ROUTE=$route PATIENTS="$work/$label/patients.txt" TOKEN=$(cat "$work/$label/token") \
+        wrk -t2 -c64 -d"$DURATION" --latency -s benches/http/cover.lua "http://127.0.0.1:$port")
       rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
       p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
       non2xx=$(echo "$out" | awk '/Non-2xx/ {print $4}')

@@ -12,6 +12,9 @@ use clap::{Parser, Subcommand};
 
 use cli::{Format, Outcome};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// renkei (連携): on-call rotas, backup hospitals and cover lookups for home-care groups.
 #[derive(Debug, Parser)]
 #[command(name = "renkei", version, about)]

@@ -117,6 +117,8 @@ impl Store {
                         connection.execute("PRAGMA busy_timeout = 10000").await?;
                         // 64 MB of page cache: the audit trail's inserts stay in memory.
                         connection.execute("PRAGMA cache_size = -65536").await?;
+                        // Statement journals (multi-row inserts) in memory, not temp files.
+                        connection.execute("PRAGMA temp_store = MEMORY").await?;
                     }
                     Ok(())
                 })

@@ -261,3 +261,37 @@ fn sql_text(text: &str) -> String {
 }
 
 crate::both!(three_users, audit_trail);
+
+/// Batches of reads larger than one INSERT statement (and a partial last statement)
+/// are appended in order and chained, on both stores.
+async fn audit_batches(app: TestApp) {
+    use renkei_service::store::audit::{AuditEvent, AuditQuery, append, list, verify};
+    let event = |n: usize| AuditEvent {
+        at: format!("2026-12-01T00:00:{:02}.{n:06}Z", n % 60),
+        actor: "テスト (test)".to_owned(),
+        role: "admin".to_owned(),
+        action: "read".to_owned(),
+        resource: "GET /patients/{id}/cover".to_owned(),
+        patient: format!("P{n:06}"),
+        detail: format!("batch entry {n}"),
+        result: "200".to_owned(),
+    };
+    let pool = app.state.store().pool().clone();
+    for (from, count) in [(0, 1), (1, 150), (151, 64)] {
+        let events: Vec<_> = (from..from + count).map(event).collect();
+        let mut tx = pool.begin().await.expect("begin");
+        append(&mut tx, &events).await.expect("append");
+        tx.commit().await.expect("commit");
+    }
+    let mut connection = pool.acquire().await.expect("connection");
+    let entries = list(&mut connection, &AuditQuery { limit: 1000, ..AuditQuery::default() }).await.expect("list");
+    assert_eq!(entries.len(), 215);
+    for (n, entry) in entries.iter().enumerate() {
+        assert_eq!(entry.seq, n as i64 + 1);
+        assert_eq!(entry.event, event(n), "entry {} holds event {n}", entry.seq);
+    }
+    let verification = verify(&mut connection).await.expect("verify");
+    assert_eq!((verification.entries, verification.first_broken), (215, None));
+}
+
+crate::both!(audit_batches);
