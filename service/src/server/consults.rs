@@ -5,11 +5,13 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+
+use super::json::Json;
 use renkei_core::consult::{self, ConsultError, ConsultNeed, ConsultOptions, ConsultRequest};
 use renkei_core::dataset::consult_cells;
 use renkei_core::domain::{ConsultMode, ConsultStatus};

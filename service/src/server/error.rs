@@ -2,13 +2,13 @@
 //! Japanese message and English alongside. Database and internal errors are logged
 //! and reach the client only as a 500 with a reference.
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use renkei_core::dataset::Problem;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::json::Json;
 use crate::store::StoreError;
 
 /// One thing wrong with a request: where and what.

@@ -4,11 +4,13 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+
+use super::json::Json;
 use chrono::Duration;
 use icalendar::{Calendar, Component, Event, EventLike};
 use renkei_core::domain::Role as DutyRole;

@@ -9,10 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+
+use super::json::Json;
 use renkei_core::calendar::Instant;
 use renkei_core::rota::{Progress, ProgressSink, RotaRecords, SolveOptions};
 use serde_json::{Value, json};

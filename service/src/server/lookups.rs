@@ -4,10 +4,12 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+
+use super::json::Json;
 use chrono::{Datelike, NaiveTime};
 use renkei_core::calendar::{Instant, Month, jst_instant, to_jst};
 use renkei_core::dataset::Dataset;

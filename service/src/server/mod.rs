@@ -12,6 +12,7 @@ pub mod consults;
 pub mod error;
 pub mod ical;
 pub mod jobs;
+pub mod json;
 pub mod lookups;
 pub mod ops;
 pub mod records;

@@ -11,11 +11,13 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+
+use super::json::Json;
 use renkei_core::calendar::to_jst;
 use renkei_core::dataset::{Dataset, table_columns};
 use serde::Deserialize;

@@ -8,11 +8,13 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+
+use super::json::Json;
 use chrono::NaiveDate;
 use renkei_core::calendar::{Month, SlotKind, parse_instant};
 use renkei_core::dataset::Dataset;

@@ -1,6 +1,5 @@
 //! Wire shapes shared by the handlers, and reading common request parts.
 
-use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use renkei_core::calendar::{Instant, parse_instant, to_jst};
@@ -9,6 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
+use super::json::Json;
 use crate::store::records::StoredRecord;
 
 /// A record of the data format.

@@ -313,7 +313,7 @@ pub async fn replayed(
     }
     let status = axum::http::StatusCode::from_u16(kept.status).unwrap_or(axum::http::StatusCode::OK);
     let body: serde_json::Value = serde_json::from_str(&kept.body).unwrap_or(serde_json::Value::Null);
-    let mut response = (status, axum::Json(body)).into_response();
+    let mut response = (status, super::json::Json(body)).into_response();
     response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
     Ok(Some(response))
 }

@@ -49,8 +49,23 @@ async fn registrations(app: TestApp) {
     let coordinator = &demo.tokens.coordinator;
     let (patient, named, unnamed, consent) = registrable(&demo.app, &demo.people.area);
 
-    // No consent naming the hospital, no registration; nothing is written.
+    // A body of the wrong shape is refused naming the field, in the service's own error;
+    // one without a JSON Content-Type too. Nothing is written.
     let version = demo.data_version();
+    let path = format!("/patients/{patient}/registrations");
+    for (body, field) in [(json!({"hospital": named, "rank": "一"}), "rank"), (json!({"rank": 3}), "hospital")] {
+        let refused = demo.post_json(&path, coordinator, &body, &[]).await;
+        refused.expect(422);
+        assert_eq!(refused.json["error"]["code"], "invalid", "{}", refused.text);
+        assert_eq!(refused.json["error"]["problems"][0]["field"], field, "{}", refused.text);
+    }
+    let body = json!({"hospital": named, "rank": 3});
+    let plain = demo.post_json(&path, coordinator, &body, &[("content-type", "text/plain")]).await;
+    plain.expect(400);
+    assert_eq!(plain.json["error"]["field"], "Content-Type", "{}", plain.text);
+    assert_eq!(demo.data_version(), version);
+
+    // No consent naming the hospital, no registration; nothing is written.
     let refused = demo
         .post_json(
             &format!("/patients/{patient}/registrations"),
