@@ -1,7 +1,8 @@
 //! Rota solves and repairs as background jobs: `POST` answers 202 with a job id; the
 //! solve runs on a blocking thread (never on the async executor), one at a time per
-//! instance, reporting progress; `POST /jobs/{id}/cancel` stops it with the best rota
-//! so far. The outcome is a draft rota version, stored in the same transaction that
+//! instance, reporting progress; `POST /jobs/{id}/cancel` (through any instance: the job
+//! row says `cancelling`, and the runner reads it with each progress report) stops it
+//! with the best rota so far. The outcome is a draft rota version, stored in the same transaction that
 //! marks the job done.
 
 use std::collections::HashMap;
@@ -137,22 +138,25 @@ pub async fn status(
 
 /// Stops a job; a solve keeps the best rota found so far.
 #[utoipa::path(post, path = "/jobs/{id}/cancel", tag = "rotas", params(("id" = String, Path, description = "job id")),
-    responses((status = 202, description = "cancelling"), (status = 409, description = "already finished")))]
+    responses((status = 202, description = "cancelling, on whichever instance runs it"), (status = 409, description = "already finished")))]
 pub async fn cancel(
     State(state): State<AppState>,
     principal: Arc<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let job = load(&state, &principal, &id).await?;
-    if !matches!(job.state.as_str(), "queued" | "running") {
+    let asked = {
+        let _gate = state.gate().await;
+        let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
+        job_store::request_cancel(&mut connection, &id, &stamp(chrono::Utc::now())).await?
+    };
+    if !asked {
         return Err(ApiError::conflict(format!("ジョブは終了しています ({}; the job has finished)", job.state)));
     }
-    let Some(handle) = state.jobs().get(&id) else {
-        return Err(ApiError::conflict(
-            "ジョブは別のサービスインスタンスで実行中です (the job runs on another instance; cancel it there)",
-        ));
-    };
-    handle.cancel.store(true, Ordering::Relaxed);
+    // Here at once; on another instance at its next progress report.
+    if let Some(handle) = state.jobs().get(&id) {
+        handle.cancel.store(true, Ordering::Relaxed);
+    }
     Ok((axum::http::StatusCode::ACCEPTED, Json(json!({"id": id, "state": "cancelling"}))).into_response())
 }
 
@@ -236,21 +240,37 @@ async fn run(
         job.updated_at = stamp(chrono::Utc::now());
         return set_state(state, &job).await;
     }
+    let started = {
+        let _gate = state.gate().await;
+        let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
+        job_store::start_running(&mut connection, &job.id, &stamp(chrono::Utc::now())).await?
+    };
+    if !started {
+        // Cancelled through another instance while it waited.
+        handle.cancel.store(true, Ordering::Relaxed);
+        job.state = "cancelled".to_owned();
+        job.updated_at = stamp(chrono::Utc::now());
+        return set_state(state, &job).await;
+    }
     job.state = "running".to_owned();
-    job.updated_at = stamp(chrono::Utc::now());
-    set_state(state, &job).await?;
 
-    // Persist progress now and then, so other instances can show it too.
+    // Persist progress every second, so other instances can show it too, and pick up
+    // a cancel asked through any instance.
     let persister = {
-        let (state, handle, job) = (state.clone(), handle.clone(), job.clone());
+        let (state, handle, id) = (state.clone(), handle.clone(), job.id.clone());
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(2));
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
             loop {
                 tick.tick().await;
-                let mut job = job.clone();
-                job.progress = handle.progress.lock().expect("progress").clone();
-                job.updated_at = stamp(chrono::Utc::now());
-                let _ = set_state(&state, &job).await;
+                let progress = handle.progress.lock().expect("progress").clone();
+                let now = stamp(chrono::Utc::now());
+                let _gate = state.gate().await;
+                let Ok(mut connection) = state.store().pool().acquire().await else { continue };
+                if let Ok(Some(stored)) = job_store::record_progress(&mut connection, &id, &progress, &now).await
+                    && stored == "cancelling"
+                {
+                    handle.cancel.store(true, Ordering::Relaxed);
+                }
             }
         })
     };

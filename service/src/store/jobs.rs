@@ -15,7 +15,7 @@ pub struct JobRow {
     pub kind: String,
     /// The rota.
     pub rota: String,
-    /// queued / running / succeeded / failed / cancelled.
+    /// queued / running / cancelling / succeeded / failed / cancelled.
     pub state: String,
     /// The solver's last progress report.
     pub progress: Value,
@@ -91,13 +91,57 @@ pub async fn update(connection: &mut AnyConnection, job: &JobRow) -> StoreResult
     Ok(())
 }
 
+/// Asks a queued or running job to stop, whichever instance runs it: the state becomes
+/// `cancelling` and the running instance sees it at its next progress report. `false`
+/// when the job has already finished.
+pub async fn request_cancel(connection: &mut AnyConnection, id: &str, now: &str) -> StoreResult<bool> {
+    let result = sqlx::query(
+        "UPDATE jobs SET state = 'cancelling', updated_at = $1 \
+         WHERE id = $2 AND state IN ('queued', 'running', 'cancelling')",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(connection)
+    .await?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// Moves a queued job to running; `false` when it was cancelled while it waited.
+pub async fn start_running(connection: &mut AnyConnection, id: &str, now: &str) -> StoreResult<bool> {
+    let result = sqlx::query("UPDATE jobs SET state = 'running', updated_at = $1 WHERE id = $2 AND state = 'queued'")
+        .bind(now)
+        .bind(id)
+        .execute(connection)
+        .await?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// Records a running job's progress, leaving its state alone; returns the state, so the
+/// runner sees a cancel asked through another instance.
+pub async fn record_progress(
+    connection: &mut AnyConnection,
+    id: &str,
+    progress: &Value,
+    now: &str,
+) -> StoreResult<Option<String>> {
+    sqlx::query("UPDATE jobs SET progress = $1, updated_at = $2 WHERE id = $3")
+        .bind(progress.to_string())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *connection)
+        .await?;
+    let state: Option<(String,)> =
+        sqlx::query_as("SELECT state FROM jobs WHERE id = $1").bind(id).fetch_optional(connection).await?;
+    Ok(state.map(|(state,)| state))
+}
+
 /// Jobs left queued or running by a process that stopped: they will not finish. A
 /// running job records its progress every few seconds, so one silent since `stale_before`
 /// has no process behind it (another instance's live jobs are left alone).
 pub async fn abandon_unfinished(connection: &mut AnyConnection, now: &str, stale_before: &str) -> StoreResult<u64> {
     let result = sqlx::query(
         "UPDATE jobs SET state = 'failed', error = $1, updated_at = $2 \
-         WHERE state IN ('queued', 'running') AND updated_at < $3",
+         WHERE state IN ('queued', 'running', 'cancelling') AND updated_at < $3",
     )
     .bind("サービスの再起動で中断されました (interrupted by a service restart)")
     .bind(now)

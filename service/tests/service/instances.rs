@@ -66,5 +66,27 @@ async fn two_instances_share_one_database() {
     audit().await.expect(401);
     b_state.reload_tokens().await.expect("reload tokens");
     audit().await.expect(200);
+
+    // A solve running on A is cancelled through B: B marks the job, A's runner sees it
+    // at its next progress report and stops with the best rota so far.
+    let admin = demo.tokens.admin.clone();
+    let groups: Vec<String> = demo.state.snapshot().dataset().groups.iter().map(|g| g.id.to_string()).collect();
+    let month = crate::rota_help::future_month().to_string();
+    let created = demo.post_json("/rotas", &admin, &json!({"month": month, "groups": groups}), &[]).await;
+    created.expect(201);
+    let rota = created.json["id"].as_str().expect("id").to_owned();
+    let accepted = demo.post_json(&format!("/rotas/{rota}/solve"), &admin, &json!({"time_limit": 120}), &[]).await;
+    accepted.expect(202);
+    let job = accepted.json["job"].as_str().expect("job id").to_owned();
+    b_state.reload_if_changed().await.expect("reload"); // as its reloader does every second
+    let cancel_path = format!("/jobs/{job}/cancel");
+    let cancel = send_to(&b, Method::POST, &cancel_path, Some(&admin), Some(&json!({})), &[]).await;
+    cancel.expect(202);
+    assert_eq!(cancel.json["state"], "cancelling");
+    let (done, _) = crate::rota_help::wait_for_job(&demo, &admin, &job).await;
+    assert_eq!(done["state"], "cancelled", "{done}");
+    let seen_by_b = send_to(&b, Method::GET, &format!("/jobs/{job}"), Some(&admin), None, &[]).await;
+    assert_eq!(seen_by_b.json["state"], "cancelled", "{}", seen_by_b.text);
+    send_to(&b, Method::POST, &cancel_path, Some(&admin), Some(&json!({})), &[]).await.expect(409);
     b_state.store().close().await;
 }
