@@ -46,7 +46,7 @@ pub(crate) fn cover(dir: &Path, patient_id: &str, at: Option<&str>, format: Form
     if format == Format::Json {
         let value = json!({
             "patient": {"id": p.id, "name": p.name, "group": group.id, "primary_doctor": primary.id},
-            "at": to_jst(at).to_rfc3339(),
+            "at": rfc3339(at),
             "steps": steps,
             "warnings": warnings,
             "notes": loaded.notes,
@@ -99,12 +99,12 @@ pub(crate) fn on_duty(dir: &Path, group_id: &str, at: Option<&str>, format: Form
     if format == Format::Json {
         let value = json!({
             "group": dataset.groups[group].id,
-            "at": to_jst(at).to_rfc3339(),
+            "at": rfc3339(at),
             "slot": now.kind,
             "primary": now.primary.iter().map(doctor).collect::<Vec<_>>(),
             "secondary": now.secondary.iter().map(doctor).collect::<Vec<_>>(),
-            "until": now.until.map(|t| to_jst(t).to_rfc3339()),
-            "next_change": now.next_change.map(|t| to_jst(t).to_rfc3339()),
+            "until": now.until.map(|t| rfc3339(t)),
+            "next_change": now.next_change.map(|t| rfc3339(t)),
             "notes": loaded.notes,
         });
         return Ok(Outcome::ok(serde_json::to_string_pretty(&value)? + "\n"));
@@ -189,4 +189,9 @@ pub(crate) fn audit_month(dir: &Path, group_id: &str, month: &str, format: Forma
         let _ = writeln!(text, "注意: {note}");
     }
     Ok(Outcome::ok(text))
+}
+
+/// An instant as JST RFC 3339 text, to the second.
+fn rfc3339(instant: renkei_core::calendar::Instant) -> String {
+    to_jst(instant).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }

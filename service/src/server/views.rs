@@ -70,9 +70,9 @@ pub fn instant_param(at: Option<&str>, field: &str) -> Result<Instant, ApiError>
     }
 }
 
-/// An instant as JST RFC 3339 text.
+/// An instant as JST RFC 3339 text, to the second (`2026-12-10T03:00:00+09:00`).
 pub fn jst(instant: Instant) -> String {
-    to_jst(instant).to_rfc3339()
+    to_jst(instant).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// The `Idempotency-Key` header, if any (1–200 printable characters).
