@@ -103,8 +103,8 @@ pub(crate) fn on_duty(dir: &Path, group_id: &str, at: Option<&str>, format: Form
             "slot": now.kind,
             "primary": now.primary.iter().map(doctor).collect::<Vec<_>>(),
             "secondary": now.secondary.iter().map(doctor).collect::<Vec<_>>(),
-            "until": now.until.map(|t| rfc3339(t)),
-            "next_change": now.next_change.map(|t| rfc3339(t)),
+            "until": now.until.map(rfc3339),
+            "next_change": now.next_change.map(rfc3339),
             "notes": loaded.notes,
         });
         return Ok(Outcome::ok(serde_json::to_string_pretty(&value)? + "\n"));
