@@ -3,6 +3,9 @@
 //! Steps are built from indices only (no text) so a lookup costs a few microseconds;
 //! [`CoverChain::describe`] renders names, phones and Japanese reasons on demand.
 
+use std::borrow::Cow;
+
+use chrono::{Datelike, Timelike};
 use serde::Serialize;
 
 use super::book::RotaBook;
@@ -493,87 +496,91 @@ pub struct OnDutyNow {
     pub next_change: Option<Instant>,
 }
 
-/// One step for people and machines: names, phones and reasons in Japanese.
+/// One step for people and machines: names, phones and reasons in Japanese, borrowed
+/// from the dataset where they are its own text (a lookup allocates only what it
+/// composes).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StepView {
+pub struct StepView<'d> {
     /// 1-based order.
     pub order: usize,
     /// Role label, e.g. 主治医, 当番, 後方支援病院.
-    pub role: String,
+    pub role: Cow<'d, str>,
     /// `doctor`, `station` or `hospital`.
     pub kind: &'static str,
     /// Id.
-    pub id: String,
+    pub id: &'d str,
     /// Name (and institution).
-    pub name: String,
+    pub name: Cow<'d, str>,
     /// Phone to call.
-    pub phone: String,
+    pub phone: &'d str,
     /// Why this step, in Japanese.
-    pub reason: String,
+    pub reason: Cow<'d, str>,
     /// Straight-line km from home.
     pub distance_km: f64,
     /// Beyond the 16 km home-visit limit (doctors only).
     pub beyond_16km: bool,
 }
 
+/// `12/5 08:30`, JST.
+fn short_time(instant: Instant) -> String {
+    let t = to_jst(instant);
+    format!("{}/{} {:02}:{:02}", t.month(), t.day(), t.hour(), t.minute())
+}
+
 impl CoverChain {
     /// The steps with names, phones and Japanese reasons.
-    pub fn describe(&self, dataset: &Dataset) -> Vec<StepView> {
-        let time = |instant: Instant| to_jst(instant).format("%-m/%-d %H:%M").to_string();
+    pub fn describe<'d>(&self, dataset: &'d Dataset) -> Vec<StepView<'d>> {
+        let time = short_time;
         self.steps
             .iter()
             .enumerate()
             .map(|(position, step)| {
-                let (kind, id, name, phone) = match step.contact {
+                let (kind, id, name, phone): (_, &str, Cow<'d, str>, &str) = match step.contact {
                     Contact::Doctor(doctor) => {
                         let d = &dataset.doctors[doctor];
                         let clinic = &dataset.clinics[d.clinic].name;
-                        ("doctor", d.id.to_string(), format!("{} ({clinic})", d.name), d.best_phone().to_string())
+                        ("doctor", d.id.as_str(), format!("{} ({clinic})", d.name).into(), d.best_phone().as_str())
                     }
                     Contact::Station(station) => {
                         let s = &dataset.nurse_stations[station];
-                        ("station", s.id.to_string(), s.name.clone(), s.phone_24h.to_string())
+                        ("station", s.id.as_str(), s.name.as_str().into(), s.phone_24h.as_str())
                     }
                     Contact::Hospital(hospital) => {
                         let h = &dataset.hospitals[hospital];
-                        ("hospital", h.id.to_string(), h.name.clone(), h.phone_24h.to_string())
+                        ("hospital", h.id.as_str(), h.name.as_str().into(), h.phone_24h.as_str())
                     }
                 };
-                let (role, reason) = match step.reason {
-                    Reason::PrimaryInHours => {
-                        ("主治医".to_owned(), "主治医が対応可能 (不在なし・当番時間外)".to_owned())
-                    }
-                    Reason::PrimaryOffHours => {
-                        ("主治医".to_owned(), "輪番の時間帯のため当番医の後に連絡 (時間外)".to_owned())
-                    }
+                let (role, reason): (Cow<'d, str>, Cow<'d, str>) = match step.reason {
+                    Reason::PrimaryInHours => ("主治医".into(), "主治医が対応可能 (不在なし・当番時間外)".into()),
+                    Reason::PrimaryOffHours => ("主治医".into(), "輪番の時間帯のため当番医の後に連絡 (時間外)".into()),
                     Reason::CoversAbsence(absence) => {
                         let a = &dataset.absences[absence];
                         (
-                            "代診医".to_owned(),
-                            format!("主治医 不在中の代診 ({} {}〜{}, {})", a.reason, time(a.start), time(a.end), a.id),
+                            "代診医".into(),
+                            format!("主治医 不在中の代診 ({} {}〜{}, {})", a.reason, time(a.start), time(a.end), a.id)
+                                .into(),
                         )
                     }
                     Reason::OnDuty { role, kind, until } => (
-                        role.label().to_owned(),
-                        format!("グループの{} ({}, {}まで)", role.label(), kind.label(), time(until)),
+                        role.label().into(),
+                        format!("グループの{} ({}, {}まで)", role.label(), kind.label(), time(until)).into(),
                     ),
-                    Reason::KnowsPatient => (
-                        "顔合わせ済みのグループ医".to_owned(),
-                        "代診が決まっていないため、顔合わせ済みの医師".to_owned(),
-                    ),
+                    Reason::KnowsPatient => {
+                        ("顔合わせ済みのグループ医".into(), "代診が決まっていないため、顔合わせ済みの医師".into())
+                    }
                     Reason::NearbyOnDuty { group, role, hops } => {
                         let where_ = if hops == 0 { "同じエリア" } else { "隣接エリア" };
                         (
-                            format!("近隣グループの{}", role.label()),
-                            format!("{where_}の {} の{}", dataset.groups[group].name, role.label()),
+                            format!("近隣グループの{}", role.label()).into(),
+                            format!("{where_}の {} の{}", dataset.groups[group].name, role.label()).into(),
                         )
                     }
-                    Reason::Station => ("訪問看護ステーション".to_owned(), "24時間対応の連絡先".to_owned()),
+                    Reason::Station => ("訪問看護ステーション".into(), "24時間対応の連絡先".into()),
                     Reason::Backup { rank, status, formal } => {
                         let formal = if formal { "・在宅療養後方支援病院の正式登録" } else { "" };
-                        ("後方支援病院".to_owned(), format!("登録順位 {rank} ({}{formal})", status.label()))
+                        ("後方支援病院".into(), format!("登録順位 {rank} ({}{formal})", status.label()).into())
                     }
-                    Reason::Acute => ("急性期病院（重症時）".to_owned(), "重症の場合の搬送先候補 (近い順)".to_owned()),
+                    Reason::Acute => ("急性期病院（重症時）".into(), "重症の場合の搬送先候補 (近い順)".into()),
                 };
                 StepView {
                     order: position + 1,

@@ -67,11 +67,11 @@ pub(crate) fn cover(dir: &Path, patient_id: &str, at: Option<&str>, format: Form
         let distance = format!("{:.1}km{}", step.distance_km, if step.beyond_16km { "(16km超)" } else { "" });
         rows.push(vec![
             step.order.to_string(),
-            step.role.clone(),
-            step.name.clone(),
-            step.phone.clone(),
+            step.role.to_string(),
+            step.name.to_string(),
+            step.phone.to_owned(),
             distance,
-            step.reason.clone(),
+            step.reason.to_string(),
         ]);
     }
     text.push_str(&text_table::render(&rows, &[true, false, false, false, true, false]));

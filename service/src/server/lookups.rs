@@ -128,7 +128,7 @@ pub async fn on_duty(
 struct CoverBody<'a> {
     patient: PatientHead<'a>,
     at: String,
-    steps: Vec<renkei_core::cover::StepView>,
+    steps: Vec<renkei_core::cover::StepView<'a>>,
     warnings: Vec<String>,
 }
 
