@@ -41,6 +41,8 @@ struct Inner {
     config: Config,
     snapshot: ArcSwap<Snapshot>,
     tokens: ArcSwap<TokenTable>,
+    /// The token table's fingerprint when it was loaded.
+    tokens_seen: std::sync::Mutex<String>,
     /// Held by every writing transaction of this instance: SQLite has one writer, and
     /// each write validates against the snapshot it will replace.
     write_gate: Mutex<()>,
@@ -59,7 +61,7 @@ impl AppState {
     /// Loads the store into a first snapshot.
     pub async fn new(store: Store, config: Config) -> anyhow::Result<Self> {
         let snapshot = load_snapshot(&store).await?;
-        let tokens = load_tokens(&store).await?;
+        let (tokens, tokens_seen) = load_tokens(&store).await?;
         let mut connection = store.pool().acquire().await?;
         let now = chrono::Utc::now();
         let stale = crate::store::stamp(now - chrono::Duration::minutes(1));
@@ -70,6 +72,7 @@ impl AppState {
             config,
             snapshot: ArcSwap::from_pointee(snapshot),
             tokens: ArcSwap::from_pointee(tokens),
+            tokens_seen: std::sync::Mutex::new(tokens_seen),
             write_gate: Mutex::new(()),
             audit: audit::AuditSink::default(),
             jobs: jobs::Jobs::default(),
@@ -117,22 +120,33 @@ impl AppState {
         &self.0.metrics
     }
 
-    /// Reloads the snapshot from the store if another instance changed it.
+    /// Reloads the snapshot if another instance changed the data, and the tokens if
+    /// any instance issued or revoked one (a revoked token stops working everywhere
+    /// within a reload interval); `true` when anything was reloaded.
     pub async fn reload_if_changed(&self) -> anyhow::Result<bool> {
+        let mut reloaded = false;
         let stored = state_version(self.store().pool()).await?;
-        if stored == self.snapshot().version {
-            return Ok(false);
+        if stored != self.snapshot().version {
+            let _gate = self.gate().await;
+            let snapshot = load_snapshot(self.store()).await?;
+            self.install(Arc::new(snapshot));
+            reloaded = true;
         }
-        let _gate = self.gate().await;
-        let snapshot = load_snapshot(self.store()).await?;
-        self.install(Arc::new(snapshot));
-        self.reload_tokens().await?;
-        Ok(true)
+        let mut connection = self.store().pool().acquire().await?;
+        let fingerprint = tokens::fingerprint(&mut connection).await?;
+        drop(connection);
+        if fingerprint != *self.0.tokens_seen.lock().expect("tokens") {
+            self.reload_tokens().await?;
+            reloaded = true;
+        }
+        Ok(reloaded)
     }
 
     /// Reloads the token table.
     pub async fn reload_tokens(&self) -> anyhow::Result<()> {
-        self.0.tokens.store(Arc::new(load_tokens(self.store()).await?));
+        let (table, fingerprint) = load_tokens(self.store()).await?;
+        self.0.tokens.store(Arc::new(table));
+        *self.0.tokens_seen.lock().expect("tokens") = fingerprint;
         Ok(())
     }
 }
@@ -156,9 +170,12 @@ pub async fn load_snapshot(store: &Store) -> anyhow::Result<Snapshot> {
     })
 }
 
-async fn load_tokens(store: &Store) -> anyhow::Result<TokenTable> {
+/// The active tokens, with the fingerprint read just before them (a change in between
+/// shows at the next check).
+async fn load_tokens(store: &Store) -> anyhow::Result<(TokenTable, String)> {
     let mut connection = store.pool().acquire().await?;
-    Ok(token_table(&tokens::active(&mut connection).await?))
+    let fingerprint = tokens::fingerprint(&mut connection).await?;
+    Ok((token_table(&tokens::active(&mut connection).await?), fingerprint))
 }
 
 /// The router.

@@ -54,6 +54,16 @@ pub async fn active(connection: &mut AnyConnection) -> StoreResult<Vec<TokenRow>
         .collect()
 }
 
+/// A fingerprint of the token table that changes whenever a token is issued or
+/// revoked, whichever instance did it: cheap to read every second.
+pub async fn fingerprint(connection: &mut AnyConnection) -> StoreResult<String> {
+    let (count, created, revoked): (i64, String, String) =
+        sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(created_at), ''), COALESCE(MAX(revoked_at), '') FROM tokens")
+            .fetch_one(connection)
+            .await?;
+    Ok(format!("{count}/{created}/{revoked}"))
+}
+
 /// Revokes a token; `false` when no active token has that hash.
 pub async fn revoke(connection: &mut AnyConnection, hash: &str, now: &str) -> StoreResult<bool> {
     let result = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE hash = $2 AND revoked_at IS NULL")

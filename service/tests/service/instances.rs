@@ -64,8 +64,14 @@ async fn two_instances_share_one_database() {
     let new_token = admin.json["token"].as_str().expect("token").to_owned();
     let audit = || send_to(&b, Method::GET, "/audit/verify", Some(&new_token), None, &[]);
     audit().await.expect(401);
-    b_state.reload_tokens().await.expect("reload tokens");
+    assert!(b_state.reload_if_changed().await.expect("reload"), "B sees the new token");
     audit().await.expect(200);
+    // Revoked through A, refused by B after its next reload (no data changed meanwhile).
+    demo.post_json("/tokens/revoke", &demo.tokens.admin, &json!({"token": new_token}), &[]).await.expect(204);
+    audit().await.expect(200);
+    assert!(b_state.reload_if_changed().await.expect("reload"), "B sees the revocation");
+    audit().await.expect(401);
+    assert!(!b_state.reload_if_changed().await.expect("reload"), "nothing more to load");
 
     // A solve running on A is cancelled through B: B marks the job, A's runner sees it
     // at its next progress report and stops with the best rota so far.
