@@ -476,25 +476,15 @@ pub async fn edit(
         };
         let event =
             audit::event(&principal, "edit", &format!("/rotas/{}", rota.id), "", format!("v{}", latest + 1), 201);
-        Ok((Write { versions: vec![version], audit: vec![event], ..Write::default() }, latest + 1))
+        Ok((Write { versions: vec![version], audit: vec![event], ..Write::default() }, (latest + 1, rota.id.clone())))
     })
     .await?;
-    let version = snapshot.versions.iter().find(|v| v.version == number && v.rota == snapshot_rota(&snapshot, number));
+    let (number, rota_id) = number;
+    let version = snapshot.versions.iter().find(|v| v.version == number && v.rota == rota_id);
     let view = version.map(|v| version_view(&snapshot, v, false)).unwrap_or(Value::Null);
     let mut response = (StatusCode::CREATED, Json(view)).into_response();
     response.headers_mut().insert(header::ETAG, etag(number));
     Ok(response)
-}
-
-/// The rota of the newest version numbered `number` (the one a write just added).
-fn snapshot_rota(snapshot: &Snapshot, number: i64) -> String {
-    snapshot
-        .versions
-        .iter()
-        .filter(|v| v.version == number)
-        .max_by(|a, b| a.created_at.cmp(&b.created_at))
-        .map(|v| v.rota.clone())
-        .unwrap_or_default()
 }
 
 #[utoipa::path(post, path = "/rotas/{id}/versions/{version}/publish", tag = "rotas",
@@ -508,7 +498,7 @@ pub async fn publish(
     Path((id, version)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let number = parse_version(&version)?;
-    let (snapshot, ()) = commit(&state, move |snapshot| {
+    let (snapshot, rota_id) = commit(&state, move |snapshot| {
         let d = snapshot.dataset();
         let rota = find_rota(snapshot, &principal, &id)?;
         if !manages(&principal, d, &rota) {
@@ -518,6 +508,16 @@ pub async fn publish(
             .versions_of(&rota.id)
             .find(|v| v.version == number)
             .ok_or_else(|| ApiError::not_found(format!("当番表 '{id}' の版 {number}")))?;
+        // The version in force is the newest published: publishing an older draft
+        // would silently undo what was published after it.
+        if let Some(newer) =
+            snapshot.versions_of(&rota.id).filter(|v| v.published_at.is_some() && v.version > number).map(|v| v.version).max()
+        {
+            return Err(ApiError::conflict(format!(
+                "より新しい第{newer}版が公開されています。第{number}版を公開するには、最新版からの編集として保存してください \
+                 (version {newer} is already published; save version {number}'s changes as an edit of the latest instead)"
+            )));
+        }
         let records: RotaRecords =
             serde_json::from_str(&found.records).map_err(|error| ApiError::Internal(error.into()))?;
         let (problem, report) = check_records(d, &rota, &records)?;
@@ -543,12 +543,12 @@ pub async fn publish(
                 audit: vec![event],
                 ..Write::default()
             },
-            (),
+            rota.id.clone(),
         ))
     })
     .await?;
-    let rota_id = snapshot.versions.iter().find(|v| v.version == number && v.published_at.is_some());
-    let view = rota_id.map(|v| version_view(&snapshot, v, false)).unwrap_or(Value::Null);
+    let published = snapshot.versions_of(&rota_id).find(|v| v.version == number && v.published_at.is_some());
+    let view = published.map(|v| version_view(&snapshot, v, false)).unwrap_or(Value::Null);
     Ok(Json(view).into_response())
 }
 

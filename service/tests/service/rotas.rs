@@ -86,6 +86,7 @@ async fn solve_publish_swap(app: TestApp) {
     let published = demo.post_json(&publish, &coordinator, &json!({}), &[]).await;
     published.expect(200);
     assert_eq!(published.json["state"], "in_force", "{}", published.text);
+    assert_eq!(published.json["rota"], "2026-12-city", "the view of this rota's version");
     demo.post_json(&publish, &coordinator, &json!({}), &[]).await.expect(409);
     assert_eq!(on_duty(&demo, &duty.group, &inside(&duty)).await, vec![duty.doctor.clone()]);
 
@@ -226,11 +227,17 @@ async fn edit_and_publish(app: TestApp) {
     let published = demo.post_json("/rotas/2026-12-city/versions/3/publish", admin, &json!({}), &[]).await;
     published.expect(200);
     assert_eq!(published.json["state"], "in_force", "{}", published.text);
+    assert_eq!(published.json["rota"], "2026-12-city", "the view of this rota's version");
     let rota = demo.get("/rotas/2026-12-city", admin).await;
     assert_eq!(rota.json["published_version"], 3);
     assert_eq!(version(&rota.json, 1)["state"], "superseded");
     assert_eq!(version(&rota.json, 2)["state"], "draft");
     demo.post_json("/rotas/2026-12-city/versions/9/publish", admin, &json!({}), &[]).await.expect(404);
+    // An older draft is not published over the newer version in force.
+    let older = demo.post_json("/rotas/2026-12-city/versions/2/publish", admin, &json!({}), &[]).await;
+    older.expect(409);
+    assert!(older.text.contains("第3版") && older.text.contains("version 3"), "{}", older.text);
+    assert_eq!(demo.get("/rotas/2026-12-city", admin).await.json["published_version"], 3);
 }
 
 crate::both!(solve_publish_swap, edit_and_publish);
