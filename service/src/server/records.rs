@@ -65,6 +65,31 @@ fn class(kind: &str) -> Class {
     }
 }
 
+/// Registrations, consults and admissions change through their workflows (which
+/// check each step and record provision to the hospital or specialist); only an admin
+/// corrects their rows directly.
+fn check_direct_write(principal: &Principal, kind: &str) -> ApiResult<()> {
+    let workflow = match kind {
+        "registrations" => {
+            "POST /patients/{id}/registrations, /registrations/{id}/confirm|decline|info-shared|withdraw"
+        }
+        "consults" => "POST /patients/{id}/consults, /consults/{id}/accept|advise|visit|report|decline|cancel",
+        "admissions" | "admission_attempts" | "discharge_tasks" => {
+            "POST /patients/{id}/admissions, /admissions/{id}/attempts, /admissions/{id}/discharge"
+        }
+        _ => return Ok(()),
+    };
+    if principal.is_admin() {
+        return Ok(());
+    }
+    Err(ApiError::bad(
+        "kind",
+        format!(
+            "{kind} は手続きの API で変更してください: {workflow} ({kind} change through their workflow: {workflow})"
+        ),
+    ))
+}
+
 fn check_kind(kind: &str) -> ApiResult<()> {
     file_of(kind).map(|_| ()).ok_or_else(|| ApiError::not_found(format!("資源 '{kind}'")))
 }
@@ -320,6 +345,7 @@ pub async fn create(
     Json(body): Json<Value>,
 ) -> ApiResult<Response> {
     check_kind(&kind)?;
+    check_direct_write(&principal, &kind)?;
     let key = idempotency_key(&headers)?;
     let request_hash = sha256_hex(&format!("POST /{kind}\n{body}"));
     if let Some(response) = replayed(&state, &principal.token_hash, key.as_ref(), &request_hash).await? {
@@ -392,6 +418,7 @@ pub async fn replace(
     Json(body): Json<Value>,
 ) -> ApiResult<Response> {
     check_kind(&kind)?;
+    check_direct_write(&principal, &kind)?;
     let expected = if_match(&headers)?;
     let (body_id, fields) = fields_of(&kind, body)?;
     if body_id.as_ref().is_some_and(|body_id| body_id != &id) {
@@ -412,6 +439,7 @@ pub async fn patch(
     Json(body): Json<Value>,
 ) -> ApiResult<Response> {
     check_kind(&kind)?;
+    check_direct_write(&principal, &kind)?;
     let expected = if_match(&headers)?;
     // null removes a field; anything else replaces it.
     let Value::Object(map) = &body else {
@@ -490,6 +518,7 @@ pub async fn remove(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     check_kind(&kind)?;
+    check_direct_write(&principal, &kind)?;
     let expected = if_match(&headers)?;
     commit(&state, move |snapshot| {
         let Some(old) = snapshot.record(&kind, &id) else {

@@ -86,7 +86,7 @@ async fn solve_publish_swap(app: TestApp) {
     let published = demo.post_json(&publish, &coordinator, &json!({}), &[]).await;
     published.expect(200);
     assert_eq!(published.json["state"], "in_force", "{}", published.text);
-    assert_eq!(published.json["rota"], "2026-12-city", "the view of this rota's version");
+    assert_eq!(published.json["rota"], rota.as_str(), "the view of this rota's v1, not another's");
     demo.post_json(&publish, &coordinator, &json!({}), &[]).await.expect(409);
     assert_eq!(on_duty(&demo, &duty.group, &inside(&duty)).await, vec![duty.doctor.clone()]);
 
@@ -227,6 +227,7 @@ async fn edit_and_publish(app: TestApp) {
     let published = demo.post_json("/rotas/2026-12-city/versions/3/publish", admin, &json!({}), &[]).await;
     published.expect(200);
     assert_eq!(published.json["state"], "in_force", "{}", published.text);
+    assert_eq!(published.json["rota"], "2026-12-city");
     assert_eq!(published.json["rota"], "2026-12-city", "the view of this rota's version");
     let rota = demo.get("/rotas/2026-12-city", admin).await;
     assert_eq!(rota.json["published_version"], 3);

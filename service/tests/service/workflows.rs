@@ -65,6 +65,14 @@ async fn registrations(app: TestApp) {
     assert_eq!(plain.json["error"]["field"], "Content-Type", "{}", plain.text);
     assert_eq!(demo.data_version(), version);
 
+    // Not around the workflow through the generic rows (only an admin corrects them).
+    let direct = json!({"id": "R-DIRECT", "patient": patient, "hospital": named, "rank": 3, "status": "登録済"});
+    let refused = demo.post_json("/registrations", coordinator, &direct, &[]).await;
+    refused.expect(400);
+    assert_eq!(refused.json["error"]["field"], "kind", "{}", refused.text);
+    assert!(refused.text.contains("/patients/{id}/registrations"), "{}", refused.text);
+    assert_eq!(demo.data_version(), version);
+
     // No consent naming the hospital, no registration; nothing is written.
     let refused = demo
         .post_json(
