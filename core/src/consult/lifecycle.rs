@@ -86,7 +86,7 @@ pub fn next_consult_id(dataset: &Dataset) -> String {
     let largest = dataset
         .consults
         .iter()
-        .filter_map(|c| c.id.as_str().strip_prefix("CS").and_then(|n| n.parse::<u64>().ok()))
+        .filter_map(|c| c.id.as_str().strip_prefix("CS").and_then(crate::domain::id_number))
         .max()
         .unwrap_or(0);
     format!("CS{:06}", largest + 1)

@@ -39,6 +39,13 @@ impl Id {
     }
 }
 
+/// The number of a numbered id's tail (`000123` of `R000123`), for picking the next
+/// free number; tails longer than twelve digits are not numbers the service hands out
+/// and are ignored, so the next number can never overflow.
+pub fn id_number(tail: &str) -> Option<u64> {
+    (!tail.is_empty() && tail.len() <= 12 && tail.bytes().all(|b| b.is_ascii_digit())).then(|| tail.parse().ok())?
+}
+
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -209,5 +216,20 @@ mod tests {
         assert!(Id::parse("").is_err());
         assert!(Id::parse("医師1").unwrap_err().contains("使えない文字"));
         assert!(Id::parse(&"x".repeat(41)).is_err());
+    }
+}
+
+#[cfg(test)]
+mod id_number_tests {
+    use super::id_number;
+
+    #[test]
+    fn numbered_tails() {
+        assert_eq!(id_number("000123"), Some(123));
+        assert_eq!(id_number("999999999999"), Some(999_999_999_999));
+        assert_eq!(id_number("18446744073709551615"), None, "too long to be one of ours");
+        assert_eq!(id_number(""), None);
+        assert_eq!(id_number("12a"), None);
+        assert_eq!(id_number("+12"), None);
     }
 }

@@ -22,7 +22,7 @@ pub use care::{ConsentGap, Consult, ConsultStatus, Registration, RegistrationSta
 pub use contact::{MedicalInstitutionCode, Phone};
 pub use facilities::{ConsultMode, Hospital, HospitalFunction, NurseStation, Specialist};
 pub use geo::{HOME_VISIT_LIMIT_KM, LatLon};
-pub use ids::{Entity, Id, Idx, Table};
+pub use ids::{Entity, Id, Idx, Table, id_number};
 pub use organisation::{Area, CoverageMode, CoveragePolicy, Group};
 pub use patient::{Device, KeyPerson, Patient};
 pub use people::{Capability, Clinic, Doctor, Employment};

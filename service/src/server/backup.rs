@@ -112,7 +112,10 @@ fn next_id(snapshot: &Snapshot, kind: &str, prefix: &str) -> String {
         .records
         .get(kind)
         .map(|list| {
-            list.iter().filter_map(|r| r.id.strip_prefix(prefix).and_then(|n| n.parse::<u64>().ok())).max().unwrap_or(0)
+            list.iter()
+                .filter_map(|r| r.id.strip_prefix(prefix).and_then(renkei_core::domain::id_number))
+                .max()
+                .unwrap_or(0)
         })
         .unwrap_or(0);
     format!("{prefix}{:06}", largest + 1)
