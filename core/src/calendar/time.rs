@@ -1,6 +1,6 @@
 //! Instants and their Asia/Tokyo (JST) reading.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Asia/Tokyo, the time zone of every local date and time in renkei.
@@ -29,25 +29,39 @@ pub fn to_jst(instant: Instant) -> DateTime<Tz> {
 
 /// A time that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{input}' is not a time: use YYYY-MM-DDTHH:MM in JST, or RFC 3339 with an offset (日時の形式が不正です)")]
+#[error(
+    "'{input}' is not a time in 1900–2200: use YYYY-MM-DDTHH:MM in JST, or RFC 3339 with an offset (日時の形式が不正です)"
+)]
 pub struct TimeParseError {
     /// What was given.
     pub input: String,
 }
 
+/// Years a time may name: far beyond any rota, and far from chrono's limits, so
+/// arithmetic on a parsed instant cannot overflow.
+pub const INSTANT_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
 /// Reads a time as users write it: `2026-12-03T18:00`, `2026-12-03 18:00`, with or
-/// without seconds, in JST unless it carries an offset (`+09:00`, `Z`).
+/// without seconds, in JST unless it carries an offset (`+09:00`, `Z`), in the years
+/// [`INSTANT_YEARS`].
 pub fn parse_instant(input: &str) -> Result<Instant, TimeParseError> {
     let text = input.trim();
+    let refused = || TimeParseError { input: input.to_owned() };
     if let Ok(with_offset) = DateTime::<FixedOffset>::parse_from_rfc3339(text) {
-        return Ok(with_offset.with_timezone(&Utc));
+        return INSTANT_YEARS
+            .contains(&with_offset.year())
+            .then(|| with_offset.with_timezone(&Utc))
+            .ok_or_else(refused);
     }
     for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(local) = NaiveDateTime::parse_from_str(text, format) {
+            if !INSTANT_YEARS.contains(&local.year()) {
+                return Err(refused());
+            }
             return Ok(jst_instant(local.date(), local.time()));
         }
     }
-    Err(TimeParseError { input: input.to_owned() })
+    Err(refused())
 }
 
 #[cfg(test)]
@@ -66,7 +80,17 @@ mod tests {
 
     #[test]
     fn bad_times_are_refused_with_the_input_named() {
-        for bad in ["", "2026-13-01T00:00", "2026-12-03", "tomorrow", "2026-12-03T25:00"] {
+        for bad in [
+            "",
+            "2026-13-01T00:00",
+            "2026-12-03",
+            "tomorrow",
+            "2026-12-03T25:00",
+            "-262143-01-01T00:00",
+            "+262142-12-31T23:59",
+            "9999-12-31T23:59:59Z",
+            "1899-12-31T23:59",
+        ] {
             let error = parse_instant(bad).unwrap_err();
             assert_eq!(error.input, bad);
         }

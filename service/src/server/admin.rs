@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::json::Json;
+use super::json::{Json, Query};
 use renkei_core::dataset::{self, DataFiles};
 use serde::Deserialize;
 use serde_json::json;

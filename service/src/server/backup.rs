@@ -7,12 +7,12 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::json::Json;
+use super::json::{Json, Query};
 use chrono::NaiveDate;
 use renkei_core::backup::{
     self, AdmissionError, NewAttempt, QuotaOptions, RankOptions, RegistrationError, RegistrationRequest,

@@ -6,12 +6,12 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::json::Json;
+use super::json::{Json, Query};
 use renkei_core::consult::{self, ConsultError, ConsultNeed, ConsultOptions, ConsultRequest};
 use renkei_core::dataset::consult_cells;
 use renkei_core::domain::{ConsultMode, ConsultStatus};

@@ -1,4 +1,4 @@
-//! JSON bodies, both ways.
+//! JSON bodies, both ways, and query parameters.
 //!
 //! Responses are serialised into one buffer sized for a typical lookup (axum's `Json`
 //! writes each token through a small growing `BytesMut`, which cost a cover lookup
@@ -7,7 +7,8 @@
 //! missing `Content-Type`, 422 naming the field for a wrong or missing value.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, OptionalFromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -116,6 +117,33 @@ impl<T: DeserializeOwned, S: Send + Sync> OptionalFromRequest<S> for Json<T> {
     }
 }
 
+/// Query parameters, read with the name of the one that fails: a bad one gets 400
+/// naming it, in the service's own error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+/// Reads a query string as a `T`, naming the parameter that fails.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner().to_string();
+        let field = (path != ".").then_some(path).or_else(|| key_named(&inner)).unwrap_or_else(|| "query".to_owned());
+        ApiError::bad(
+            &field,
+            format!("クエリ引数 {field} が正しくありません (invalid query parameter {field}: {inner})"),
+        )
+    })
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        parse_query(parts.uri.query().unwrap_or_default()).map(Query)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -180,6 +208,32 @@ mod tests {
             let (status, field, message) = problem(&parse_body::<Body>(text).expect_err("refused"));
             assert_eq!((status, field), (400, None), "{message}");
             assert!(message.contains("JSON として読めません"), "{message}");
+        }
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Params {
+        limit: Option<u16>,
+        on: Option<chrono::NaiveDate>,
+        severe: Option<bool>,
+    }
+
+    #[test]
+    fn query_parameters_are_read_and_a_bad_one_is_named() {
+        let params: Params = parse_query("limit=20&on=2026-12-10&severe=true").expect("reads");
+        assert_eq!(params, Params { limit: Some(20), on: "2026-12-10".parse().ok(), severe: Some(true) });
+        let none: Params = parse_query("").expect("reads");
+        assert_eq!(none, Params { limit: None, on: None, severe: None });
+        for (query, field) in
+            [("limit=abc", "limit"), ("limit=-1", "limit"), ("on=2026-13-01", "on"), ("severe=yes", "severe")]
+        {
+            match parse_query::<Params>(query).expect_err("refused") {
+                ApiError::BadRequest { field: Some(named), message } => {
+                    assert_eq!(named, field, "{query}");
+                    assert!(message.contains("クエリ引数") && message.contains("invalid query parameter"), "{message}");
+                }
+                other => panic!("{query}: unexpected {other:?}"),
+            }
         }
     }
 

@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::json::Json;
+use super::json::{Json, Query};
 use chrono::{Datelike, NaiveTime};
 use renkei_core::calendar::{Instant, Month, jst_instant, to_jst};
 use renkei_core::dataset::Dataset;
@@ -386,9 +386,17 @@ pub fn duties_of(
 fn date_param(text: Option<&str>, field: &str) -> ApiResult<Option<chrono::NaiveDate>> {
     text.filter(|t| !t.is_empty())
         .map(|t| {
-            chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
-                ApiError::bad(field, format!("{field}='{t}' は YYYY-MM-DD の日付ではありません (not a date)"))
-            })
+            chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .ok()
+                .filter(|date| renkei_core::calendar::INSTANT_YEARS.contains(&date.year()))
+                .ok_or_else(|| {
+                    ApiError::bad(
+                        field,
+                        format!(
+                            "{field}='{t}' は 1900〜2200年の YYYY-MM-DD の日付ではありません (not a date in 1900–2200)"
+                        ),
+                    )
+                })
         })
         .transpose()
 }

@@ -12,12 +12,12 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::json::Json;
+use super::json::{Json, Query};
 use renkei_core::calendar::to_jst;
 use renkei_core::dataset::{Dataset, table_columns};
 use serde::Deserialize;

@@ -69,6 +69,29 @@ async fn operations(app: TestApp) {
     page.expect(200);
     assert!(page.header("content-type").is_some_and(|t| t.starts_with("text/html")));
     assert!(page.text.contains("swagger"), "{}", &page.text[..page.text.len().min(300)]);
+
+    // Bad query parameters and unknown routes get the service's error, naming the field.
+    let duties = format!("/doctors/{}/duties", demo.people.doctor);
+    for (query, field) in [("from=2026-13-01", "from"), ("from=+262142-12-31", "from"), ("to=yesterday", "to")] {
+        let refused = demo.get(&format!("{duties}?{query}"), &demo.tokens.doctor).await;
+        refused.expect(400);
+        assert_eq!(refused.json["error"]["field"], field, "{query}: {}", refused.text);
+    }
+    let at = format!("/patients/{}/cover?at=-262143-01-01T00:00", demo.people.patient);
+    let refused = demo.get(&at, &demo.tokens.doctor).await;
+    refused.expect(400);
+    assert_eq!(refused.json["error"]["field"], "at", "{}", refused.text);
+    let refused = demo.get("/audit?limit=many", &demo.tokens.admin).await;
+    refused.expect(400);
+    assert_eq!(refused.json["error"]["field"], "limit", "{}", refused.text);
+    assert!(
+        refused.text.contains("クエリ引数") && refused.text.contains("invalid query parameter"),
+        "{}",
+        refused.text
+    );
+    let unknown = demo.get("/no/such/route", &demo.tokens.admin).await;
+    unknown.expect(404);
+    assert_eq!(unknown.json["error"]["code"], "not_found", "{}", unknown.text);
 }
 
 crate::both!(operations);
