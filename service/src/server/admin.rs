@@ -26,6 +26,9 @@ use crate::store::audit::{self, AuditQuery};
 use crate::store::tokens::{self, TokenRow};
 use crate::store::{random_token, sha256_hex, stamp};
 
+/// The largest import body: a national-scale data directory as JSON.
+const IMPORT_LIMIT: usize = 1 << 30;
+
 /// The routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,7 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/tokens/revoke", post(revoke_token))
         .route("/audit", get(list_audit))
         .route("/audit/verify", get(verify_audit))
-        .route("/import", post(import))
+        // A whole data directory: far beyond the 2 MB default of other bodies.
+        .route("/import", post(import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)))
         .route("/export", get(export))
 }
 
@@ -79,7 +83,7 @@ pub async fn create_token(
         _ => {
             return Err(ApiError::invalid(
                 "role",
-                "role は admin / coordinator (scope_kind area|group) / doctor / station / hospital です",
+                "role は admin / coordinator (scope_kind area|group) / doctor / station / hospital です (unknown role)",
             ));
         }
     };

@@ -529,10 +529,12 @@ pub async fn attempt(
     Json(body): Json<NewAttemptBody>,
 ) -> ApiResult<Response> {
     let at = instant_param(body.at.as_deref(), "at")?;
-    let outcome: AttemptOutcome = body
-        .outcome
-        .parse()
-        .map_err(|_| ApiError::invalid("outcome", "outcome は accepted / declined (受入 / 断り) です"))?;
+    let outcome: AttemptOutcome = body.outcome.parse().map_err(|_| {
+        ApiError::invalid(
+            "outcome",
+            "outcome は accepted / declined (受入 / 断り) です (outcome is accepted or declined)",
+        )
+    })?;
     let (snapshot, patient) = commit(&state, move |snapshot| {
         let d = snapshot.dataset();
         let admission = d.admissions.lookup(&id).ok_or(ApiError::Forbidden)?;

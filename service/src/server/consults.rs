@@ -148,7 +148,9 @@ pub async fn request(
     if let Some(response) = replayed(&state, &principal.token_hash, key.as_ref(), &request_hash).await? {
         return Ok(response);
     }
-    let mode = mode_param(Some(&body.mode))?.ok_or_else(|| ApiError::invalid("mode", "mode が必要です"))?;
+    let mode = mode_param(Some(&body.mode))?.ok_or_else(|| {
+        ApiError::invalid("mode", "mode が必要です: 助言 / 往診 / 外来 (mode is required: advice, visit or outpatient)")
+    })?;
     let (_, record) = commit(&state, move |snapshot| {
         let d = snapshot.dataset();
         let patient = d.patients.lookup(&patient_id).ok_or(ApiError::Forbidden)?;

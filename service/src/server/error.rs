@@ -80,6 +80,9 @@ pub enum ApiError {
         /// What conflicts.
         message: String,
     },
+    /// A body over the route's size limit.
+    #[error("payload too large")]
+    TooLarge,
     /// An edit without `If-Match`.
     #[error("precondition required")]
     PreconditionRequired,
@@ -133,6 +136,7 @@ impl ApiError {
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -146,6 +150,7 @@ impl ApiError {
             Self::Invalid { .. } => "invalid",
             Self::Conflict { .. } => "conflict",
             Self::PreconditionRequired => "precondition_required",
+            Self::TooLarge => "too_large",
             Self::Internal(_) => "internal",
         }
     }
@@ -162,7 +167,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable code: unauthorized, forbidden, not_found, bad_request, invalid, conflict,
-    /// precondition_required, internal.
+    /// precondition_required, too_large, internal.
     pub code: &'static str,
     /// Japanese, with English alongside.
     pub message: String,
@@ -198,6 +203,11 @@ impl IntoResponse for ApiError {
                 "If-Match ヘッダーで版 (ETag) を指定してください (If-Match with the current ETag is required)"
                     .to_owned(),
                 Some("If-Match".to_owned()),
+                Vec::new(),
+            ),
+            Self::TooLarge => (
+                "本文が大きすぎます (the request body is too large)".to_owned(),
+                None,
                 Vec::new(),
             ),
             Self::Internal(error) => {

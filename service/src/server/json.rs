@@ -97,9 +97,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                 "本文は JSON で送り、Content-Type: application/json を付けてください (send a JSON body with Content-Type: application/json)",
             ));
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| ApiError::BadRequest {
-            field: None,
-            message: format!("本文を読めません (could not read the body: {})", rejection.body_text()),
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                return ApiError::TooLarge;
+            }
+            ApiError::BadRequest {
+                field: None,
+                message: format!("本文を読めません (could not read the body: {})", rejection.body_text()),
+            }
         })?;
         parse_body(&bytes).map(Json)
     }

@@ -183,10 +183,12 @@ pub async fn create(
     principal: Arc<Principal>,
     Json(body): Json<NewRota>,
 ) -> ApiResult<Response> {
-    let month: Month = body
-        .month
-        .parse()
-        .map_err(|_| ApiError::invalid("month", format!("month='{}' は YYYY-MM ではありません", body.month)))?;
+    let month: Month = body.month.parse().map_err(|_| {
+        ApiError::invalid(
+            "month",
+            format!("month='{}' は YYYY-MM ではありません (not a month, e.g. 2027-01)", body.month),
+        )
+    })?;
     let (_, rota) = commit(&state, move |snapshot| {
         let d = snapshot.dataset();
         let mut problems = Vec::new();
@@ -851,7 +853,7 @@ pub async fn move_swap(
                             record: Some(moved.id.clone()),
                             field: None,
                             line: None,
-                            message: format!("交代すると規則に反します: {}", violation.describe(&problem)),
+                            message: format!("交代すると規則に反します (the swap breaks a rule): {}", violation.describe(&problem)),
                         })
                         .collect(),
                 });

@@ -89,6 +89,10 @@ async fn operations(app: TestApp) {
         "{}",
         refused.text
     );
+    let huge = serde_json::json!({"id": "A-HUGE", "note": "長".repeat(1 << 20)});
+    let refused = demo.post_json("/absences", &demo.tokens.admin, &huge, &[]).await;
+    refused.expect(413);
+    assert_eq!(refused.json["error"]["code"], "too_large", "{}", refused.text);
     let unknown = demo.get("/no/such/route", &demo.tokens.admin).await;
     unknown.expect(404);
     assert_eq!(unknown.json["error"]["code"], "not_found", "{}", unknown.text);
