@@ -437,7 +437,11 @@ pub async fn quotas(
         tokio::task::spawn_blocking(move || backup::assign_quotas(work.dataset(), area, &QuotaOptions::on(on)))
             .await
             .map_err(|error| ApiError::Internal(error.into()))?;
-    audit::read(&state, &principal, "GET /areas/{id}/quotas", "", format!("quota assignment of area {id}"), 200);
+    // One entry per patient in the answer, so each patient's access history shows it.
+    for outcome in &assignment.outcomes {
+        let detail = format!("quota assignment of area {id}");
+        audit::read(&state, &principal, "GET /areas/{id}/quotas", &outcome.patient_id, detail, 200);
+    }
     Ok(Json(assignment).into_response())
 }
 

@@ -223,10 +223,14 @@ pub async fn list(
         .unwrap_or_default();
     let total = visible.len();
     let items: Vec<RecordView> = visible.into_iter().skip(page.offset).take(limit).map(RecordView::from).collect();
-    if class(&kind) == Class::Patient && !items.is_empty() {
-        let ids: Vec<String> =
-            items.iter().filter_map(|r| patient_id(snapshot.dataset(), &kind, &r.id, &r.fields)).collect();
-        audit::read(&state, &principal, &format!("GET /{kind}"), "", format!("{kind}: {}", ids.join(",")), 200);
+    if class(&kind) == Class::Patient {
+        // One entry per record returned, under its patient, so each patient's access
+        // history shows the list read.
+        let resource = format!("GET /{kind}");
+        for record in &items {
+            let patient = patient_id(snapshot.dataset(), &kind, &record.id, &record.fields).unwrap_or_default();
+            audit::read(&state, &principal, &resource, &patient, format!("{kind} {} (list)", record.id), 200);
+        }
     }
     Ok(Json(serde_json::json!({ "kind": kind, "total": total, "offset": page.offset, "items": items })).into_response())
 }

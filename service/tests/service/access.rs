@@ -200,7 +200,21 @@ async fn audit_trail(app: TestApp) {
         assert_refused(&demo.get("/audit/verify", token).await);
     }
 
+    // A list read is recorded under each patient listed.
+    let listed = demo.get("/patients?limit=3", &demo.tokens.doctor).await;
+    listed.expect(200);
+    let listed: Vec<String> = listed.json["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| item["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert!(!listed.is_empty());
+
     let entries = audit_entries(&demo, "").await;
+    for patient in &listed {
+        assert_eq!(find(&entries, labels::DOCTOR, "GET /patients", patient, "200")["action"], "read");
+    }
     let nurse_read = find(&entries, labels::NURSE, cover, &p.patient, "200");
     assert_eq!(nurse_read["role"], format!("station:{}", p.station));
     assert_eq!(nurse_read["action"], "read");
