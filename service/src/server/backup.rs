@@ -19,7 +19,7 @@ use renkei_core::backup::{
 };
 use renkei_core::calendar::to_jst;
 use renkei_core::dataset::{admission_cells, attempt_cells, consent_cells, registration_cells, task_cells};
-use renkei_core::domain::{Admission, AttemptOutcome, Id};
+use renkei_core::domain::{Admission, AttemptOutcome, Id, Idx, Patient};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
@@ -30,7 +30,7 @@ use super::auth::{PatientView, Principal, Role};
 use super::error::{ApiError, ApiResult};
 use super::lookups::patient_or_deny;
 use super::views::{RecordView, cell_fields, etag, idempotency_key, if_match, instant_param, record_response};
-use super::writes::{RecordChange, Write, commit, replayed};
+use super::writes::{RecordChange, Write, commit, replayed, replayed_id};
 use crate::snapshot::Snapshot;
 use crate::store::records::StoredRecord;
 use crate::store::{sha256_hex, stamp};
@@ -460,14 +460,32 @@ pub struct NewAdmission {
 /// Opens an admission (the 主治医 or group doctor decided the patient must be admitted)
 /// and answers with whom to call, in order.
 #[utoipa::path(post, path = "/patients/{id}/admissions", tag = "backup", request_body = NewAdmission,
-    params(("id" = String, Path, description = "patient id")),
+    params(("id" = String, Path, description = "patient id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first request: the same admission, never a second")),
     responses((status = 201, description = "the admission and whom to call")))]
 pub async fn admit(
     State(state): State<AppState>,
     principal: Arc<Principal>,
     Path(patient_id): Path<String>,
+    headers: HeaderMap,
     Json(body): Json<NewAdmission>,
 ) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
+    let request_hash = sha256_hex(&format!("POST /patients/{patient_id}/admissions\n{}\n{}", body.severe, body.note));
+    if let Some(id) = replayed_id(&state, &principal.token_hash, key.as_ref(), &request_hash).await? {
+        // The admission made the first time, with whom to call as things stand now.
+        let snapshot = state.snapshot();
+        let record = snapshot.record("admissions", &id).ok_or(ApiError::Forbidden)?.clone();
+        let patient = snapshot.dataset().patients.lookup(&patient_id).ok_or(ApiError::Forbidden)?;
+        audit::read(
+            &state,
+            &principal,
+            "/patients/{id}/admissions",
+            &patient_id,
+            format!("replay: admission {id}"),
+            201,
+        );
+        return Ok(admission_response(&snapshot, &record, patient, true));
+    }
     let (snapshot, (record, patient)) = commit(&state, move |snapshot| {
         let d = snapshot.dataset();
         let patient = d.patients.lookup(&patient_id).ok_or(ApiError::Forbidden)?;
@@ -493,17 +511,25 @@ pub async fn admit(
             format!("admission {id}"),
             201,
         );
-        Ok((
-            Write { records: vec![RecordChange::Create(record.clone())], audit: vec![event], ..Write::default() },
-            (record, patient),
-        ))
+        let mut write =
+            Write { records: vec![RecordChange::Create(record.clone())], audit: vec![event], ..Write::default() };
+        write.keep_created_id(&principal.token_hash, key.as_ref(), &request_hash, &id);
+        Ok((write, (record, patient)))
     })
     .await?;
+    Ok(admission_response(&snapshot, &record, patient, false))
+}
+
+/// An admission with whom to call, in order.
+fn admission_response(snapshot: &Snapshot, record: &StoredRecord, patient: Idx<Patient>, replay: bool) -> Response {
     let plan = backup::admission_plan(snapshot.dataset(), patient, None, &RankOptions::on(today()));
     let mut response =
-        (StatusCode::CREATED, Json(json!({"admission": RecordView::from(&record), "plan": plan}))).into_response();
+        (StatusCode::CREATED, Json(json!({"admission": RecordView::from(record), "plan": plan}))).into_response();
     response.headers_mut().insert(header::ETAG, etag(record.version));
-    Ok(response)
+    if replay {
+        response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+    }
+    response
 }
 
 /// One call to a hospital.
@@ -524,14 +550,33 @@ pub struct NewAttemptBody {
 /// Records a hospital's answer; answers with whom to call next (nobody once one
 /// accepted).
 #[utoipa::path(post, path = "/admissions/{id}/attempts", tag = "backup",
-    params(("id" = String, Path, description = "admission id")), request_body = NewAttemptBody,
+    params(("id" = String, Path, description = "admission id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first request: the call is recorded once")), request_body = NewAttemptBody,
     responses((status = 201, description = "recorded; the next hospitals")))]
 pub async fn attempt(
     State(state): State<AppState>,
     principal: Arc<Principal>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Json(body): Json<NewAttemptBody>,
 ) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
+    let request_hash = sha256_hex(&format!(
+        "POST /admissions/{id}/attempts\n{}\n{}\n{}\n{:?}",
+        body.hospital, body.outcome, body.reason, body.at
+    ));
+    if let Some(attempt) = replayed_id(&state, &principal.token_hash, key.as_ref(), &request_hash).await? {
+        // Recorded the first time: whom to call next, as things stand now.
+        let snapshot = state.snapshot();
+        let d = snapshot.dataset();
+        let admission = d.admissions.lookup(&id).ok_or(ApiError::Forbidden)?;
+        let patient = d.admissions[admission].patient;
+        let detail = format!("replay: attempt {attempt}");
+        audit::read(&state, &principal, "/admissions/{id}/attempts", d.patients[patient].id.as_str(), detail, 201);
+        let plan = backup::admission_plan(d, patient, None, &RankOptions::on(today()));
+        let mut response = (StatusCode::CREATED, Json(plan)).into_response();
+        response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+        return Ok(response);
+    }
     let at = instant_param(body.at.as_deref(), "at")?;
     let outcome: AttemptOutcome = body.outcome.parse().map_err(|_| {
         ApiError::invalid(
@@ -567,7 +612,9 @@ pub async fn attempt(
             audit::event(&principal, "provide", &format!("/admissions/{id}/attempts"), &patient_id,
                 format!("recipient hospital {} ({}): admission request — clinical information, the patient's and family's wishes", h.id, h.name), 201),
         ];
-        Ok((Write { records: vec![RecordChange::Create(record)], audit: audit_events, ..Write::default() }, patient))
+        let mut write = Write { records: vec![RecordChange::Create(record)], audit: audit_events, ..Write::default() };
+        write.keep_created_id(&principal.token_hash, key.as_ref(), &request_hash, &attempt_id);
+        Ok((write, patient))
     })
     .await?;
     let plan = backup::admission_plan(snapshot.dataset(), patient, None, &RankOptions::on(today()));

@@ -80,6 +80,19 @@ impl Write {
         }
     }
 
+    /// Keeps only the id of what a request created, for a response the handler
+    /// rebuilds from the current data when the request is replayed.
+    pub fn keep_created_id(&mut self, token_hash: &str, key: Option<&String>, request_hash: &str, id: &str) {
+        if let Some(key) = key {
+            let body = serde_json::json!({ "created": id }).to_string();
+            self.idempotency = Some((
+                token_hash.to_owned(),
+                key.clone(),
+                Kept { request_hash: request_hash.to_owned(), status: 201, body },
+            ));
+        }
+    }
+
     fn touches_snapshot(&self) -> bool {
         !self.records.is_empty()
             || self.replace_all_records.is_some()
@@ -302,6 +315,22 @@ pub async fn replayed(
     request_hash: &str,
 ) -> ApiResult<Option<axum::response::Response>> {
     use axum::response::IntoResponse;
+    let Some(kept) = kept(state, token_hash, key, request_hash).await? else { return Ok(None) };
+    let status = axum::http::StatusCode::from_u16(kept.status).unwrap_or(axum::http::StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_str(&kept.body).unwrap_or(serde_json::Value::Null);
+    let mut response = (status, super::json::Json(body)).into_response();
+    response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+    Ok(Some(response))
+}
+
+/// The response kept for an idempotency key (refused when the key answered a different
+/// request).
+pub async fn kept(
+    state: &AppState,
+    token_hash: &str,
+    key: Option<&String>,
+    request_hash: &str,
+) -> ApiResult<Option<Kept>> {
     let Some(key) = key else { return Ok(None) };
     let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
     let Some(kept) = idempotency::get(&mut connection, token_hash, key).await? else { return Ok(None) };
@@ -311,9 +340,17 @@ pub async fn replayed(
             "この Idempotency-Key は別の要求に使われています (the key was used for a different request)",
         ));
     }
-    let status = axum::http::StatusCode::from_u16(kept.status).unwrap_or(axum::http::StatusCode::OK);
-    let body: serde_json::Value = serde_json::from_str(&kept.body).unwrap_or(serde_json::Value::Null);
-    let mut response = (status, super::json::Json(body)).into_response();
-    response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
-    Ok(Some(response))
+    Ok(Some(kept))
+}
+
+/// The id a replayed request created (see [`Write::keep_created_id`]).
+pub async fn replayed_id(
+    state: &AppState,
+    token_hash: &str,
+    key: Option<&String>,
+    request_hash: &str,
+) -> ApiResult<Option<String>> {
+    let Some(kept) = kept(state, token_hash, key, request_hash).await? else { return Ok(None) };
+    let body: serde_json::Value = serde_json::from_str(&kept.body).unwrap_or_default();
+    Ok(body["created"].as_str().map(str::to_owned))
 }

@@ -176,11 +176,20 @@ async fn quotas_and_admissions(app: TestApp) {
     // An admission: whom to call in order; a refusal with its reason; the next one accepts.
     let patient = demo.people.patient.clone();
     let doctor = &demo.tokens.doctor;
-    let opened = demo
-        .post_json(&format!("/patients/{patient}/admissions"), doctor, &json!({"note": "誤嚥性肺炎の疑い"}), &[])
-        .await;
+    let admit_path = format!("/patients/{patient}/admissions");
+    let admit_body = json!({"note": "誤嚥性肺炎の疑い"});
+    let key = [("idempotency-key", "admit-1")];
+    let opened = demo.post_json(&admit_path, doctor, &admit_body, &key).await;
     opened.expect(201);
     let admission = opened.json["admission"]["id"].as_str().unwrap().to_owned();
+    // A retried request (same key) is the same admission, never a second one.
+    let version = demo.data_version();
+    let again = demo.post_json(&admit_path, doctor, &admit_body, &key).await;
+    again.expect(201);
+    assert_eq!(again.header("idempotent-replay"), Some("true"));
+    assert_eq!(again.json["admission"]["id"], admission.as_str(), "{}", again.text);
+    assert_eq!(demo.data_version(), version, "nothing written by the replay");
+    demo.post_json(&admit_path, doctor, &json!({"note": "別の内容"}), &key).await.expect(422);
     let next: Vec<String> = opened.json["plan"]["next"]
         .as_array()
         .unwrap_or_else(|| panic!("{}", opened.text))
@@ -198,15 +207,14 @@ async fn quotas_and_admissions(app: TestApp) {
         .await;
     no_reason.expect(422);
     assert_eq!(no_reason.json["error"]["problems"][0]["field"], "reason");
-    let declined = demo
-        .post_json(
-            &format!("/admissions/{admission}/attempts"),
-            doctor,
-            &json!({"hospital": next[0], "outcome": "断り", "reason": "満床"}),
-            &[],
-        )
-        .await;
+    let call = json!({"hospital": next[0], "outcome": "断り", "reason": "満床"});
+    let key = [("idempotency-key", "call-1")];
+    let declined = demo.post_json(&format!("/admissions/{admission}/attempts"), doctor, &call, &key).await;
     declined.expect(201);
+    let again = demo.post_json(&format!("/admissions/{admission}/attempts"), doctor, &call, &key).await;
+    again.expect(201);
+    assert_eq!(again.header("idempotent-replay"), Some("true"));
+    assert_eq!(again.json["attempts"].as_array().map(Vec::len), Some(1), "the call is recorded once: {}", again.text);
     let after: Vec<&str> =
         declined.json["next"].as_array().unwrap().iter().map(|c| c["hospital_id"].as_str().unwrap()).collect();
     assert!(!after.contains(&next[0].as_str()), "a hospital that declined is not called again: {after:?}");
