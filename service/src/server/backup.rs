@@ -29,7 +29,7 @@ use super::audit;
 use super::auth::{PatientView, Principal, Role};
 use super::error::{ApiError, ApiResult};
 use super::lookups::patient_or_deny;
-use super::views::{RecordView, cell_fields, etag, idempotency_key, if_match, instant_param, record_response};
+use super::views::{RecordView, cell_fields, etag, idempotency_key, if_match, instant_param, next_id, record_response};
 use super::writes::{RecordChange, Write, commit, replayed, replayed_id};
 use crate::snapshot::Snapshot;
 use crate::store::records::StoredRecord;
@@ -104,21 +104,6 @@ fn changed(old: &StoredRecord, fields: Map<String, Value>, by: &str) -> RecordCh
         },
         expected: old.version,
     }
-}
-
-/// The next free id `PREFIX000001`… of a kind.
-fn next_id(snapshot: &Snapshot, kind: &str, prefix: &str) -> String {
-    let largest = snapshot
-        .records
-        .get(kind)
-        .map(|list| {
-            list.iter()
-                .filter_map(|r| r.id.strip_prefix(prefix).and_then(renkei_core::domain::id_number))
-                .max()
-                .unwrap_or(0)
-        })
-        .unwrap_or(0);
-    format!("{prefix}{:06}", largest + 1)
 }
 
 /// `?on=` (date) and `?list_len=`.

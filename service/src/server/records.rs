@@ -27,7 +27,7 @@ use super::AppState;
 use super::audit;
 use super::auth::{PatientView, Principal, Role};
 use super::error::{ApiError, ApiResult, FieldProblem};
-use super::views::{RecordView, idempotency_key, if_match, record_response};
+use super::views::{RecordView, idempotency_key, if_match, next_id, record_response};
 use super::writes::{RecordChange, Write, commit, replayed};
 use crate::snapshot::{DATASET_RECORD, Snapshot, cell_text, file_of};
 use crate::store::records::StoredRecord;
@@ -333,6 +333,9 @@ fn new_id(kind: &str, id: Option<String>, snapshot: &Snapshot) -> ApiResult<Stri
                 .expect("unbounded"))
         }
         (_, Some(id)) if !id.is_empty() => Ok(id),
+        // Patient records are numbered by the service.
+        ("patients", _) => Ok(next_id(snapshot, kind, "P")),
+        ("consents", _) => Ok(next_id(snapshot, kind, "CN")),
         _ => Err(ApiError::invalid("id", "id が必要です (id is required)")),
     }
 }
@@ -356,6 +359,15 @@ pub async fn create(
         return Ok(response);
     }
     let (id, fields) = fields_of(&kind, body)?;
+    if class(&kind) == Class::Patient && id.as_ref().is_some_and(|id| !id.is_empty()) && !principal.is_admin() {
+        // A chosen id would tell whether a patient record exists outside one's scope.
+        return Err(ApiError::bad(
+            "id",
+            format!(
+                "{kind} の id はサービスが付けます。id を省いてください (the service numbers {kind}; leave id out)"
+            ),
+        ));
+    }
     let principal_for_plan = principal.clone();
     let (_, (status, record)) = commit(&state, move |snapshot| {
         let id = new_id(&kind, id.clone(), snapshot)?;

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::json::Json;
+use crate::snapshot::Snapshot;
 use crate::store::records::StoredRecord;
 
 /// A record of the data format.
@@ -99,4 +100,19 @@ pub fn cell_fields(cells: Vec<(&'static str, String)>) -> Map<String, Value> {
         .filter(|(column, text)| *column != "id" && !text.is_empty())
         .map(|(column, text)| (column.to_owned(), Value::String(text)))
         .collect()
+}
+
+/// The next free id `PREFIX000001`… of a kind.
+pub fn next_id(snapshot: &Snapshot, kind: &str, prefix: &str) -> String {
+    let largest = snapshot
+        .records
+        .get(kind)
+        .map(|list| {
+            list.iter()
+                .filter_map(|r| r.id.strip_prefix(prefix).and_then(renkei_core::domain::id_number))
+                .max()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0);
+    format!("{prefix}{:06}", largest + 1)
 }

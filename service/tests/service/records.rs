@@ -187,6 +187,29 @@ async fn records(app: TestApp) {
     optimistic_concurrency(&demo).await;
     refusals_change_nothing(&demo).await;
     idempotency(&demo).await;
+    patients_are_numbered_by_the_service(&demo).await;
+}
+
+/// A clinic doctor registers a new patient without choosing the id (a chosen id would
+/// tell whether a patient exists outside their scope).
+async fn patients_are_numbered_by_the_service(demo: &Demo) {
+    let token = &demo.tokens.doctor;
+    let existing = demo.get(&format!("/patients/{}", demo.people.patient), token).await;
+    existing.expect(200);
+    let mut body = existing.json["fields"].clone();
+    body["name"] = json!("新規 患者（架空）");
+    body["id"] = json!("P000002");
+    let version = demo.data_version();
+    let refused = demo.post_json("/patients", token, &body, &[]).await;
+    refused.expect(400);
+    assert_eq!(refused.json["error"]["field"], "id", "{}", refused.text);
+    assert_eq!(demo.data_version(), version);
+    body.as_object_mut().expect("object").remove("id");
+    let created = demo.post_json("/patients", token, &body, &[]).await;
+    created.expect(201);
+    let id = created.json["id"].as_str().expect("id");
+    assert!(id.starts_with('P') && id.len() == 7, "numbered like the others: {id}");
+    assert_eq!(demo.get(&format!("/patients/{id}"), token).await.json["fields"]["name"], "新規 患者（架空）");
 }
 
 /// The demo directory as an import body, with `patch` applied to one file.
