@@ -625,6 +625,7 @@ pub async fn discharge(
     Path(id): Path<String>,
     Json(body): Json<DischargeBody>,
 ) -> ApiResult<Response> {
+    let ward = matches!(principal.role, Role::Hospital(_));
     let (snapshot, patient) = commit(&state, move |snapshot| {
         let d = snapshot.dataset();
         let admission = d.admissions.lookup(&id).ok_or(ApiError::Forbidden)?;
@@ -675,5 +676,15 @@ pub async fn discharge(
     })
     .await?;
     let plan = backup::admission_plan(snapshot.dataset(), patient, None, &RankOptions::on(today()));
+    if ward {
+        // The ward sees what it recorded and the tasks, not the other hospitals' calls.
+        let view = json!({
+            "patient_id": plan.patient_id,
+            "admission_id": plan.admission_id,
+            "discharge_on": plan.discharge_on,
+            "tasks": plan.tasks,
+        });
+        return Ok(Json(view).into_response());
+    }
     Ok(Json(plan).into_response())
 }

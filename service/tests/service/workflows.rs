@@ -246,6 +246,11 @@ async fn quotas_and_admissions(app: TestApp) {
     let discharged =
         demo.post_json(&format!("/admissions/{admission}/discharge"), &ward, &json!({"on": on}), &[]).await;
     discharged.expect(200);
+    assert_eq!(discharged.json["discharge_on"], on.as_str(), "{}", discharged.text);
+    assert_eq!(discharged.json["tasks"].as_array().map(Vec::len), Some(2), "{}", discharged.text);
+    for other in ["attempts", "next", "accepted"] {
+        assert!(discharged.json.get(other).is_none(), "the ward is not shown {other}: {}", discharged.text);
+    }
     let tasks = demo.get("/discharge_tasks?limit=10000", doctor).await;
     let mine: Vec<&Value> = tasks.json["items"]
         .as_array()
