@@ -87,7 +87,9 @@ pub fn summary_of(problem: &RotaProblem, report: &Report) -> Value {
     })
 }
 
-fn version_view(snapshot: &Snapshot, version: &VersionRow, with_records: bool) -> Value {
+/// A version as the API shows it. Only those who manage the rota see the explanations
+/// of what could not be filled, which name the patients a 16 km set is for.
+fn version_view(snapshot: &Snapshot, version: &VersionRow, with_records: bool, manager: bool) -> Value {
     let in_force = snapshot.published(&version.rota).is_some_and(|p| p.version == version.version);
     let mut view = json!({
         "rota": version.rota,
@@ -104,11 +106,15 @@ fn version_view(snapshot: &Snapshot, version: &VersionRow, with_records: bool) -
     if with_records {
         view["records"] = serde_json::from_str(&version.records).unwrap_or(Value::Null);
     }
+    if !manager && let Some(summary) = view["summary"].as_object_mut() {
+        summary.remove("explanations");
+    }
     view
 }
 
-fn rota_view(snapshot: &Snapshot, rota: &RotaRow) -> Value {
-    let versions: Vec<Value> = snapshot.versions_of(&rota.id).map(|v| version_view(snapshot, v, false)).collect();
+fn rota_view(snapshot: &Snapshot, rota: &RotaRow, manager: bool) -> Value {
+    let versions: Vec<Value> =
+        snapshot.versions_of(&rota.id).map(|v| version_view(snapshot, v, false, manager)).collect();
     json!({
         "id": rota.id,
         "month": rota.month,
@@ -138,7 +144,7 @@ pub async fn list(State(state): State<AppState>, principal: Arc<Principal>) -> A
         .rotas
         .iter()
         .filter(|rota| manages(&principal, d, rota) || sees(&principal, d, rota))
-        .map(|rota| rota_view(&snapshot, rota))
+        .map(|rota| rota_view(&snapshot, rota, manages(&principal, d, rota)))
         .collect();
     Ok(Json(json!({ "rotas": rotas })).into_response())
 }
@@ -268,7 +274,7 @@ pub async fn create(
     })
     .await?;
     let snapshot = state.snapshot();
-    Ok((StatusCode::CREATED, Json(rota_view(&snapshot, &rota))).into_response())
+    Ok((StatusCode::CREATED, Json(rota_view(&snapshot, &rota, true))).into_response())
 }
 
 #[utoipa::path(get, path = "/rotas/{id}", tag = "rotas", params(("id" = String, Path, description = "rota id")),
@@ -281,7 +287,8 @@ pub async fn read(
 ) -> ApiResult<Response> {
     let snapshot = state.snapshot();
     let rota = find_rota(&snapshot, &principal, &id)?;
-    let mut response = Json(rota_view(&snapshot, &rota)).into_response();
+    let manager = manages(&principal, snapshot.dataset(), &rota);
+    let mut response = Json(rota_view(&snapshot, &rota, manager)).into_response();
     if let Some(latest) = snapshot.versions_of(&rota.id).map(|v| v.version).max() {
         response.headers_mut().insert(header::ETAG, etag(latest));
     }
@@ -312,7 +319,8 @@ pub async fn read_version(
         snapshot.versions_of(&rota.id).find(|v| v.version == number)
     };
     let found = found.ok_or_else(|| ApiError::not_found(format!("当番表 '{id}' の版 {version}")))?;
-    let mut response = Json(version_view(&snapshot, found, true)).into_response();
+    let manager = manages(&principal, snapshot.dataset(), &rota);
+    let mut response = Json(version_view(&snapshot, found, true, manager)).into_response();
     response.headers_mut().insert(header::ETAG, etag(found.version));
     Ok(response)
 }
@@ -483,7 +491,7 @@ pub async fn edit(
     .await?;
     let (number, rota_id) = number;
     let version = snapshot.versions.iter().find(|v| v.version == number && v.rota == rota_id);
-    let view = version.map(|v| version_view(&snapshot, v, false)).unwrap_or(Value::Null);
+    let view = version.map(|v| version_view(&snapshot, v, false, true)).unwrap_or(Value::Null);
     let mut response = (StatusCode::CREATED, Json(view)).into_response();
     response.headers_mut().insert(header::ETAG, etag(number));
     Ok(response)
@@ -550,7 +558,7 @@ pub async fn publish(
     })
     .await?;
     let published = snapshot.versions_of(&rota_id).find(|v| v.version == number && v.published_at.is_some());
-    let view = published.map(|v| version_view(&snapshot, v, false)).unwrap_or(Value::Null);
+    let view = published.map(|v| version_view(&snapshot, v, false, true)).unwrap_or(Value::Null);
     Ok(Json(view).into_response())
 }
 

@@ -64,6 +64,12 @@ async fn solve_publish_swap(app: TestApp) {
     assert_eq!(done["state"], "succeeded", "{done}");
     assert_eq!(done["result_version"], 1);
     assert!(done["progress"]["stage"].is_string(), "the solver's last progress is kept: {done}");
+    // Explanations (which name patients of 16 km sets) are for those who manage the rota.
+    let managed = demo.get(&format!("/rotas/{rota}"), &coordinator).await;
+    assert!(version(&managed.json, 1)["summary"].get("explanations").is_some(), "{}", managed.text);
+    let member_view = demo.get(&format!("/rotas/{rota}"), &member_token).await;
+    member_view.expect(200);
+    assert!(version(&member_view.json, 1)["summary"].get("explanations").is_none(), "{}", member_view.text);
     let cancel = demo.post_json(&format!("/jobs/{job}/cancel"), &coordinator, &json!({}), &[]).await;
     cancel.expect(409);
     demo.get("/jobs/job-nope", &coordinator).await.expect(404);
