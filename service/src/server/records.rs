@@ -369,7 +369,9 @@ pub async fn create(
         ));
     }
     let principal_for_plan = principal.clone();
-    let (_, (status, record)) = commit(&state, move |snapshot| {
+    let (asked_id, asked_fields) = (id.clone().unwrap_or_default(), fields.clone());
+    let kind_asked = kind.clone();
+    let result = commit(&state, move |snapshot| {
         let id = new_id(&kind, id.clone(), snapshot)?;
         if !may_write(&principal_for_plan, snapshot, &kind, &id, &fields) {
             return Err(ApiError::Forbidden);
@@ -390,7 +392,9 @@ pub async fn create(
         write.keep_response(&principal_for_plan.token_hash, key.as_ref(), &request_hash, &record);
         Ok((write, (StatusCode::CREATED, record)))
     })
-    .await?;
+    .await;
+    audit_refusal(&state, &principal, "create", &kind_asked, &asked_id, &asked_fields, &result);
+    let (_, (status, record)) = result?;
     let mut response = record_response(status, &record);
     if let Ok(location) = format!("/{}/{}", record.kind, record.id).parse() {
         response.headers_mut().insert(header::LOCATION, location);
@@ -485,7 +489,8 @@ async fn update(
     expected: i64,
     new_fields: impl Fn(&Map<String, Value>) -> Map<String, Value> + Send + Sync + 'static,
 ) -> ApiResult<Response> {
-    let (_, record) = commit(state, move |snapshot| {
+    let (who, kind_asked, id_asked) = (principal.clone(), kind.clone(), id.clone());
+    let result = commit(state, move |snapshot| {
         let Some(old) = snapshot.record(&kind, &id) else {
             return Err(hidden(&principal, &kind, &id));
         };
@@ -510,8 +515,35 @@ async fn update(
         write.audit.push(write_event(snapshot.dataset(), &principal, "update", &record, 200));
         Ok((write, record))
     })
-    .await?;
+    .await;
+    audit_refusal(state, &who, "update", &kind_asked, &id_asked, &Map::new(), &result);
+    let (_, record) = result?;
     Ok(record_response(StatusCode::OK, &record))
+}
+
+/// Records a refused write of patient data (403) in the audit trail, under the patient
+/// it was about (from the stored record, else from the request's fields).
+fn audit_refusal<T>(
+    state: &AppState,
+    principal: &Principal,
+    action: &str,
+    kind: &str,
+    id: &str,
+    fields: &Map<String, Value>,
+    result: &ApiResult<T>,
+) {
+    if !matches!(result, Err(ApiError::Forbidden)) || class(kind) != Class::Patient {
+        return;
+    }
+    let snapshot = state.snapshot();
+    let d = snapshot.dataset();
+    let patient = snapshot
+        .record(kind, id)
+        .and_then(|record| patient_id(d, kind, id, &record.fields))
+        .or_else(|| if kind == "patients" { None } else { patient_id(d, kind, id, fields) })
+        .unwrap_or_default();
+    let event = audit::event(principal, action, &format!("/{kind}/{id}"), &patient, "refused".to_owned(), 403);
+    state.audit_sink().record(event);
 }
 
 /// Not found for admins; for others, what is outside their scope and what does not
@@ -536,7 +568,8 @@ pub async fn remove(
     check_kind(&kind)?;
     check_direct_write(&principal, &kind)?;
     let expected = if_match(&headers)?;
-    commit(&state, move |snapshot| {
+    let (who, kind_asked, id_asked) = (principal.clone(), kind.clone(), id.clone());
+    let result = commit(&state, move |snapshot| {
         let Some(old) = snapshot.record(&kind, &id) else {
             return Err(hidden(&principal, &kind, &id));
         };
@@ -550,6 +583,8 @@ pub async fn remove(
         write.audit.push(write_event(snapshot.dataset(), &principal, "delete", old, 204));
         Ok((write, ()))
     })
-    .await?;
+    .await;
+    audit_refusal(&state, &who, "delete", &kind_asked, &id_asked, &Map::new(), &result);
+    result?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -194,6 +194,16 @@ async fn audit_trail(app: TestApp) {
     .await
     .expect(200);
 
+    // A refused write of patient data is recorded too.
+    demo.patch_json(
+        &format!("/patients/{}", p.patient),
+        &demo.tokens.nurse,
+        &serde_json::json!({"acp": "書き換え"}),
+        &[("if-match", &etag)],
+    )
+    .await
+    .expect(403);
+
     // Only the admin reads the trail.
     for token in [&demo.tokens.nurse, &demo.tokens.doctor, &demo.tokens.ward, &demo.tokens.coordinator] {
         assert_refused(&demo.get("/audit", token).await);
@@ -234,6 +244,8 @@ async fn audit_trail(app: TestApp) {
     let write = find(&entries, labels::DOCTOR, &format!("/patients/{}", p.patient), &p.patient, "200");
     assert_eq!(write["action"], "update");
     assert!(write["detail"].as_str().is_some_and(|d| d.contains("acp")), "{write}");
+    let refused_write = find(&entries, labels::NURSE, &format!("/patients/{}", p.patient), &p.patient, "403");
+    assert_eq!(refused_write["action"], "update");
 
     // Filters.
     let of_patient = audit_entries(&demo, &format!("&patient={}", p.patient)).await;
