@@ -2,8 +2,8 @@
 //! solve runs on a blocking thread (never on the async executor), one at a time per
 //! instance, reporting progress; `POST /jobs/{id}/cancel` (through any instance: the job
 //! row says `cancelling`, and the runner reads it with each progress report) stops it
-//! with the best rota so far. The outcome is a draft rota version, stored in the same transaction that
-//! marks the job done.
+//! with the best rota so far. The outcome is a draft rota version, stored in the same
+//! transaction that marks the job done.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
