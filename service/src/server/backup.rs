@@ -30,7 +30,7 @@ use super::auth::{PatientView, Principal, Role};
 use super::error::{ApiError, ApiResult};
 use super::lookups::patient_or_deny;
 use super::views::{RecordView, cell_fields, etag, idempotency_key, if_match, instant_param, next_id, record_response};
-use super::writes::{RecordChange, Write, commit, replayed, replayed_id};
+use super::writes::{Keyed, RecordChange, Write, commit, commit_keyed, replayed, replayed_id};
 use crate::snapshot::Snapshot;
 use crate::store::records::StoredRecord;
 use crate::store::{sha256_hex, stamp};
@@ -206,7 +206,9 @@ pub async fn register(
     if let Some(response) = replayed(&state, &principal.token_hash, key.as_ref(), &request_hash).await? {
         return Ok(response);
     }
-    let (_, record) = commit(&state, move |snapshot| {
+    let (token_outer, key_outer, hash_outer) = (principal.token_hash.clone(), key.clone(), request_hash.clone());
+    let keyed = Keyed { token_hash: &token_outer, key: key_outer.as_ref(), request_hash: &hash_outer };
+    let (_, record) = commit_keyed(&state, Some(keyed).filter(|k| k.key.is_some()), move |snapshot| {
         let d = snapshot.dataset();
         let patient = d.patients.lookup(&patient_id).ok_or(ApiError::Forbidden)?;
         if !principal.edits_patient(d, patient) {
@@ -457,23 +459,17 @@ pub async fn admit(
     let key = idempotency_key(&headers)?;
     let request_hash = sha256_hex(&format!("POST /patients/{patient_id}/admissions\n{}\n{}", body.severe, body.note));
     if let Some(id) = replayed_id(&state, &principal.token_hash, key.as_ref(), &request_hash).await? {
-        // The admission made the first time, with whom to call as things stand now.
-        let snapshot = state.snapshot();
-        let record = snapshot.record("admissions", &id).ok_or(ApiError::Forbidden)?.clone();
-        let patient = snapshot.dataset().patients.lookup(&patient_id).ok_or(ApiError::Forbidden)?;
-        audit::read(
-            &state,
-            &principal,
-            "/patients/{id}/admissions",
-            &patient_id,
-            format!("replay: admission {id}"),
-            201,
-        );
-        return Ok(admission_response(&snapshot, &record, patient, true));
+        return replay_admission(&state, &principal, &patient_id, &id);
     }
-    let (snapshot, (record, patient)) = commit(&state, move |snapshot| {
+    let keyed = Keyed { token_hash: &principal.token_hash, key: key.as_ref(), request_hash: &request_hash };
+    let keyed = Some(keyed).filter(|k| k.key.is_some());
+    let (principal_for_plan, patient_for_plan) = (principal.clone(), patient_id.clone());
+    let (key_for_plan, hash_for_plan) = (key.clone(), request_hash.clone());
+    let committed = commit_keyed(&state, keyed, move |snapshot| {
+        let (principal, patient_id, key, request_hash) =
+            (&principal_for_plan, &patient_for_plan, &key_for_plan, &hash_for_plan);
         let d = snapshot.dataset();
-        let patient = d.patients.lookup(&patient_id).ok_or(ApiError::Forbidden)?;
+        let patient = d.patients.lookup(patient_id).ok_or(ApiError::Forbidden)?;
         if !principal.edits_patient(d, patient) {
             return Err(ApiError::Forbidden);
         }
@@ -488,21 +484,39 @@ pub async fn admit(
         };
         let record =
             new_record(snapshot, "admissions", &id, cell_fields(admission_cells(d, &admission)), &principal.label);
-        let event = audit::event(
-            &principal,
-            "create",
-            "/patients/{id}/admissions",
-            &patient_id,
-            format!("admission {id}"),
-            201,
-        );
+        let event =
+            audit::event(principal, "create", "/patients/{id}/admissions", patient_id, format!("admission {id}"), 201);
         let mut write =
             Write { records: vec![RecordChange::Create(record.clone())], audit: vec![event], ..Write::default() };
-        write.keep_created_id(&principal.token_hash, key.as_ref(), &request_hash, &id);
+        write.keep_created_id(&principal.token_hash, key.as_ref(), request_hash, &id);
         Ok((write, (record, patient)))
     })
-    .await?;
+    .await;
+    let (snapshot, (record, patient)) = match committed {
+        // The same request, raced by a retry: answered as the first.
+        Err(ApiError::Replayed { body, .. }) => {
+            let id = created_id(&body)?;
+            return replay_admission(&state, &principal, &patient_id, &id);
+        }
+        other => other?,
+    };
     Ok(admission_response(&snapshot, &record, patient, false))
+}
+
+/// The id in a kept `{"created": id}` body.
+fn created_id(body: &str) -> ApiResult<String> {
+    let value: Value = serde_json::from_str(body).map_err(|error| ApiError::Internal(error.into()))?;
+    value["created"].as_str().map(str::to_owned).ok_or_else(|| ApiError::Internal(anyhow::anyhow!("kept body {body}")))
+}
+
+/// The admission a keyed request made the first time, with whom to call as things
+/// stand now.
+fn replay_admission(state: &AppState, principal: &Principal, patient_id: &str, id: &str) -> ApiResult<Response> {
+    let snapshot = state.snapshot();
+    let record = snapshot.record("admissions", id).ok_or(ApiError::Forbidden)?.clone();
+    let patient = snapshot.dataset().patients.lookup(patient_id).ok_or(ApiError::Forbidden)?;
+    audit::read(state, principal, "/patients/{id}/admissions", patient_id, format!("replay: admission {id}"), 201);
+    Ok(admission_response(&snapshot, &record, patient, true))
 }
 
 /// An admission with whom to call, in order.
@@ -550,17 +564,7 @@ pub async fn attempt(
         body.hospital, body.outcome, body.reason, body.at
     ));
     if let Some(attempt) = replayed_id(&state, &principal.token_hash, key.as_ref(), &request_hash).await? {
-        // Recorded the first time: whom to call next, as things stand now.
-        let snapshot = state.snapshot();
-        let d = snapshot.dataset();
-        let admission = d.admissions.lookup(&id).ok_or(ApiError::Forbidden)?;
-        let patient = d.admissions[admission].patient;
-        let detail = format!("replay: attempt {attempt}");
-        audit::read(&state, &principal, "/admissions/{id}/attempts", d.patients[patient].id.as_str(), detail, 201);
-        let plan = backup::admission_plan(d, patient, None, &RankOptions::on(today()));
-        let mut response = (StatusCode::CREATED, Json(plan)).into_response();
-        response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
-        return Ok(response);
+        return replay_attempt(&state, &principal, &id, &attempt);
     }
     let at = instant_param(body.at.as_deref(), "at")?;
     let outcome: AttemptOutcome = body.outcome.parse().map_err(|_| {
@@ -569,9 +573,14 @@ pub async fn attempt(
             "outcome は accepted / declined (受入 / 断り) です (outcome is accepted or declined)",
         )
     })?;
-    let (snapshot, patient) = commit(&state, move |snapshot| {
+    let keyed = Keyed { token_hash: &principal.token_hash, key: key.as_ref(), request_hash: &request_hash };
+    let keyed = Some(keyed).filter(|k| k.key.is_some());
+    let (principal_for_plan, id_for_plan) = (principal.clone(), id.clone());
+    let (key_for_plan, hash_for_plan) = (key.clone(), request_hash.clone());
+    let committed = commit_keyed(&state, keyed, move |snapshot| {
+        let (principal, id, key, request_hash) = (&principal_for_plan, &id_for_plan, &key_for_plan, &hash_for_plan);
         let d = snapshot.dataset();
-        let admission = d.admissions.lookup(&id).ok_or(ApiError::Forbidden)?;
+        let admission = d.admissions.lookup(id).ok_or(ApiError::Forbidden)?;
         let patient = d.admissions[admission].patient;
         if !principal.edits_patient(d, patient) {
             return Err(ApiError::Forbidden);
@@ -593,17 +602,37 @@ pub async fn attempt(
         let patient_id = d.patients[patient].id.to_string();
         let h = &d.hospitals[hospital];
         let audit_events = vec![
-            audit::event(&principal, "create", &format!("/admissions/{id}/attempts"), &patient_id, format!("attempt {attempt_id}: {}", outcome.label()), 201),
-            audit::event(&principal, "provide", &format!("/admissions/{id}/attempts"), &patient_id,
+            audit::event(principal, "create", &format!("/admissions/{id}/attempts"), &patient_id, format!("attempt {attempt_id}: {}", outcome.label()), 201),
+            audit::event(principal, "provide", &format!("/admissions/{id}/attempts"), &patient_id,
                 format!("recipient hospital {} ({}): admission request — clinical information, the patient's and family's wishes", h.id, h.name), 201),
         ];
         let mut write = Write { records: vec![RecordChange::Create(record)], audit: audit_events, ..Write::default() };
-        write.keep_created_id(&principal.token_hash, key.as_ref(), &request_hash, &attempt_id);
+        write.keep_created_id(&principal.token_hash, key.as_ref(), request_hash, &attempt_id);
         Ok((write, patient))
     })
-    .await?;
+    .await;
+    let (snapshot, patient) = match committed {
+        // The same request, raced by a retry: answered as the first.
+        Err(ApiError::Replayed { body, .. }) => return replay_attempt(&state, &principal, &id, &created_id(&body)?),
+        other => other?,
+    };
     let plan = backup::admission_plan(snapshot.dataset(), patient, None, &RankOptions::on(today()));
     Ok((StatusCode::CREATED, Json(plan)).into_response())
+}
+
+/// A call a keyed request recorded the first time: whom to call next, as things stand
+/// now.
+fn replay_attempt(state: &AppState, principal: &Principal, admission_id: &str, attempt: &str) -> ApiResult<Response> {
+    let snapshot = state.snapshot();
+    let d = snapshot.dataset();
+    let admission = d.admissions.lookup(admission_id).ok_or(ApiError::Forbidden)?;
+    let patient = d.admissions[admission].patient;
+    let detail = format!("replay: attempt {attempt}");
+    audit::read(state, principal, "/admissions/{id}/attempts", d.patients[patient].id.as_str(), detail, 201);
+    let plan = backup::admission_plan(d, patient, None, &RankOptions::on(today()));
+    let mut response = (StatusCode::CREATED, Json(plan)).into_response();
+    response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+    Ok(response)
 }
 
 /// The discharge date.

@@ -24,7 +24,7 @@ use super::auth::{PatientView, Principal};
 use super::error::{ApiError, ApiResult};
 use super::lookups::patient_or_deny;
 use super::views::{RecordView, cell_fields, idempotency_key, if_match, instant_param, record_response};
-use super::writes::{RecordChange, Write, commit, replayed};
+use super::writes::{Keyed, RecordChange, Write, commit, commit_keyed, replayed};
 use crate::store::records::StoredRecord;
 use crate::store::{sha256_hex, stamp};
 
@@ -151,7 +151,9 @@ pub async fn request(
     let mode = mode_param(Some(&body.mode))?.ok_or_else(|| {
         ApiError::invalid("mode", "mode が必要です: 助言 / 往診 / 外来 (mode is required: advice, visit or outpatient)")
     })?;
-    let (_, record) = commit(&state, move |snapshot| {
+    let (token_outer, key_outer, hash_outer) = (principal.token_hash.clone(), key.clone(), request_hash.clone());
+    let keyed = Keyed { token_hash: &token_outer, key: key_outer.as_ref(), request_hash: &hash_outer };
+    let (_, record) = commit_keyed(&state, Some(keyed).filter(|k| k.key.is_some()), move |snapshot| {
         let d = snapshot.dataset();
         let patient = d.patients.lookup(&patient_id).ok_or(ApiError::Forbidden)?;
         if !principal.edits_patient(d, patient) {

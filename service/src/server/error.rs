@@ -80,6 +80,14 @@ pub enum ApiError {
         /// What conflicts.
         message: String,
     },
+    /// A request with an idempotency key already answered: the kept response.
+    #[error("replayed")]
+    Replayed {
+        /// Its status.
+        status: u16,
+        /// Its JSON body.
+        body: String,
+    },
     /// A body over the route's size limit.
     #[error("payload too large")]
     TooLarge,
@@ -137,6 +145,7 @@ impl ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Replayed { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::OK),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -151,6 +160,7 @@ impl ApiError {
             Self::Conflict { .. } => "conflict",
             Self::PreconditionRequired => "precondition_required",
             Self::TooLarge => "too_large",
+            Self::Replayed { .. } => "replayed",
             Self::Internal(_) => "internal",
         }
     }
@@ -182,6 +192,11 @@ pub struct ErrorDetail {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
+        if let Self::Replayed { body, .. } = self {
+            let mut response = (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
+            response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+            return response;
+        }
         let code = self.code();
         let (message, field, problems) = match self {
             Self::Unauthorized => (
@@ -210,6 +225,7 @@ impl IntoResponse for ApiError {
                 None,
                 Vec::new(),
             ),
+            Self::Replayed { .. } => unreachable!("answered above"),
             Self::Internal(error) => {
                 let reference = crate::store::random_token()[..12].to_owned();
                 tracing::error!(reference = %reference, error = ?error, "internal error");

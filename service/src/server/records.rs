@@ -28,7 +28,7 @@ use super::audit;
 use super::auth::{PatientView, Principal, Role};
 use super::error::{ApiError, ApiResult, FieldProblem};
 use super::views::{RecordView, idempotency_key, if_match, next_id, record_response};
-use super::writes::{RecordChange, Write, commit, replayed};
+use super::writes::{Keyed, RecordChange, Write, commit, commit_keyed, replayed};
 use crate::snapshot::{DATASET_RECORD, Snapshot, cell_text, file_of};
 use crate::store::records::StoredRecord;
 use crate::store::{sha256_hex, stamp};
@@ -371,7 +371,9 @@ pub async fn create(
     let principal_for_plan = principal.clone();
     let (asked_id, asked_fields) = (id.clone().unwrap_or_default(), fields.clone());
     let kind_asked = kind.clone();
-    let result = commit(&state, move |snapshot| {
+    let (key_outer, hash_outer) = (key.clone(), request_hash.clone());
+    let keyed = Keyed { token_hash: &principal.token_hash, key: key_outer.as_ref(), request_hash: &hash_outer };
+    let result = commit_keyed(&state, Some(keyed).filter(|k| k.key.is_some()), move |snapshot| {
         let id = new_id(&kind, id.clone(), snapshot)?;
         if !may_write(&principal_for_plan, snapshot, &kind, &id, &fields) {
             return Err(ApiError::Forbidden);

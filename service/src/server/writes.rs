@@ -205,9 +205,37 @@ pub async fn commit<T: Send + 'static>(
     state: &AppState,
     plan: impl Fn(&Snapshot) -> ApiResult<(Write, T)> + Send + Sync + 'static,
 ) -> ApiResult<(Arc<Snapshot>, T)> {
+    commit_keyed(state, None, plan).await
+}
+
+/// The idempotency key of a creating request, with who sent it and what it asked.
+#[derive(Debug, Clone, Copy)]
+pub struct Keyed<'a> {
+    /// The caller's token hash.
+    pub token_hash: &'a str,
+    /// The key, if the request had one.
+    pub key: Option<&'a String>,
+    /// Hash of the request.
+    pub request_hash: &'a str,
+}
+
+/// [`commit`] for a request with an idempotency key: each attempt first looks for the
+/// key's kept response under the write gate, so a duplicate that raced the first
+/// request (here or on another instance) is answered with the first response
+/// ([`ApiError::Replayed`]) instead of a conflict.
+pub async fn commit_keyed<T: Send + 'static>(
+    state: &AppState,
+    keyed: Option<Keyed<'_>>,
+    plan: impl Fn(&Snapshot) -> ApiResult<(Write, T)> + Send + Sync + 'static,
+) -> ApiResult<(Arc<Snapshot>, T)> {
     let plan = Arc::new(plan);
     for _attempt in 0..3 {
         let gate = state.gate().await;
+        if let Some(keyed) = keyed
+            && let Some(kept) = kept(state, keyed.token_hash, keyed.key, keyed.request_hash).await?
+        {
+            return Err(ApiError::Replayed { status: kept.status, body: kept.body });
+        }
         let current = state.snapshot();
         let now = stamp(chrono::Utc::now());
         let (plan_now, base, stamp_now) = (plan.clone(), current.clone(), now.clone());

@@ -162,11 +162,26 @@ async fn idempotency(demo: &Demo) {
     // Without a key, the same body makes another record.
     demo.post_json("/symptoms", token, &body, &[]).await.expect(201);
     assert_eq!(count(demo), before + 2);
+    // A retry racing the first request (both at once, one key) is answered as the first.
+    let racing = json!({"symptom": "しゃっくり（同時）", "specialty": "耳鼻咽喉科"});
+    let (a, b) = tokio::join!(
+        demo.post_json("/symptoms", token, &racing, &[("idempotency-key", "k-race")]),
+        demo.post_json("/symptoms", token, &racing, &[("idempotency-key", "k-race")]),
+    );
+    a.expect(201);
+    b.expect(201);
+    assert_eq!(a.json["id"], b.json["id"], "one record: {} / {}", a.text, b.text);
+    assert_eq!(
+        [a.header("idempotent-replay"), b.header("idempotent-replay")].iter().filter(|h| h.is_some()).count(),
+        1,
+        "one of them replayed"
+    );
+    assert_eq!(count(demo), before + 3);
     // The key names one request.
     let other = json!({"symptom": "しゃっくり（別）", "specialty": "耳鼻咽喉科"});
     let reused = demo.post_json("/symptoms", token, &other, &[("idempotency-key", "k-1")]).await;
     assert_eq!(problems(&reused)[0]["field"], "Idempotency-Key");
-    assert_eq!(count(demo), before + 2);
+    assert_eq!(count(demo), before + 3);
     // Keys belong to a token: another caller's same key is a new request.
     let coordinator = demo.post_json("/symptoms", &demo.tokens.coordinator, &body, &[("idempotency-key", "k-1")]).await;
     coordinator.expect(403);
