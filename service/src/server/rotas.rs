@@ -31,8 +31,8 @@ use super::audit;
 use super::auth::{Principal, Role};
 use super::error::{ApiError, ApiResult, FieldProblem};
 use super::jobs::{self, Task};
-use super::views::{etag, if_match};
-use super::writes::{Write, commit};
+use super::views::{etag, idempotency_key, if_match};
+use super::writes::{Keyed, Write, commit, commit_keyed, replayed};
 use crate::snapshot::Snapshot;
 use crate::store::rotas::{self as rota_store, RotaRow, SwapRow, VersionRow};
 use crate::store::stamp;
@@ -654,7 +654,7 @@ fn acts_as(principal: &Principal, d: &Dataset, groups: &[&str], doctor: &str) ->
     }
 }
 
-#[utoipa::path(post, path = "/rotas/{id}/swaps", tag = "rotas", params(("id" = String, Path, description = "rota id")),
+#[utoipa::path(post, path = "/rotas/{id}/swaps", tag = "rotas", params(("id" = String, Path, description = "rota id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first response: one swap request")),
     request_body = SwapRequest, responses((status = 201, description = "requested")))]
 /// Asks to give a duty to a colleague (or exchange duties); a coordinator may ask on a
 /// doctor's behalf.
@@ -662,8 +662,14 @@ pub async fn request_swap(
     State(state): State<AppState>,
     principal: Arc<Principal>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Json(body): Json<SwapRequest>,
 ) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
+    let request_hash = crate::store::sha256_hex(&format!("POST /rotas/{id}/swaps\n{body:?}"));
+    if let Some(response) = replayed(&state, &principal.token_hash, key.as_ref(), &request_hash).await? {
+        return Ok(response);
+    }
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let rota = find_rota(&snapshot, &principal, &id)?;
@@ -717,8 +723,13 @@ pub async fn request_swap(
     let event =
         audit::event(&principal, "swap_request", &format!("/rotas/{}/swaps", rota.id), "", swap.id.clone(), 201);
     let stored = swap.clone();
-    commit(&state, move |_| {
-        Ok((Write { new_swaps: vec![stored.clone()], audit: vec![event.clone()], ..Write::default() }, ()))
+    let keyed = Keyed { token_hash: &principal.token_hash, key: key.as_ref(), request_hash: &request_hash };
+    let (token_for_plan, key_for_plan, hash_for_plan) =
+        (principal.token_hash.clone(), key.clone(), request_hash.clone());
+    commit_keyed(&state, Some(keyed).filter(|k| k.key.is_some()), move |_| {
+        let mut write = Write { new_swaps: vec![stored.clone()], audit: vec![event.clone()], ..Write::default() };
+        write.keep_body(&token_for_plan, key_for_plan.as_ref(), &hash_for_plan, &swap_view(&stored));
+        Ok((write, ()))
     })
     .await?;
     Ok(swap_response(StatusCode::CREATED, &swap))

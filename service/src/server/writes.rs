@@ -80,6 +80,24 @@ impl Write {
         }
     }
 
+    /// Keeps a created thing's response body for an idempotency key.
+    pub fn keep_body(
+        &mut self,
+        token_hash: &str,
+        key: Option<&String>,
+        request_hash: &str,
+        body: &impl serde::Serialize,
+    ) {
+        if let Some(key) = key {
+            let body = serde_json::to_string(body).expect("serialisable");
+            self.idempotency = Some((
+                token_hash.to_owned(),
+                key.clone(),
+                Kept { request_hash: request_hash.to_owned(), status: 201, body },
+            ));
+        }
+    }
+
     /// Keeps only the id of what a request created, for a response the handler
     /// rebuilds from the current data when the request is replayed.
     pub fn keep_created_id(&mut self, token_hash: &str, key: Option<&String>, request_hash: &str, id: &str) {

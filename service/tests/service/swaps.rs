@@ -49,8 +49,14 @@ async fn swap_workflow(app: TestApp) {
     let response = demo.post_json(swaps, &demo.tokens.doctor, &stranger, &[]).await;
     response.expect(422);
     assert_eq!(response.json["error"]["problems"][0]["field"], "counterpart");
-    let requested = demo.post_json(swaps, &demo.tokens.doctor, &request, &[]).await;
+    let key = [("idempotency-key", "swap-1")];
+    let requested = demo.post_json(swaps, &demo.tokens.doctor, &request, &key).await;
     requested.expect(201);
+    // A retry with the same key is the same request, not a second one.
+    let again = demo.post_json(swaps, &demo.tokens.doctor, &request, &key).await;
+    again.expect(201);
+    assert_eq!(again.header("idempotent-replay"), Some("true"));
+    assert_eq!(again.json["id"], requested.json["id"], "{}", again.text);
     assert_eq!(requested.etag(), "\"1\"");
     assert_eq!(requested.json["state"], "requested");
     assert_eq!(requested.json["base_version"], 1);
