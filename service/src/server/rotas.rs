@@ -319,8 +319,20 @@ pub async fn read_version(
         snapshot.versions_of(&rota.id).find(|v| v.version == number)
     };
     let found = found.ok_or_else(|| ApiError::not_found(format!("当番表 '{id}' の版 {version}")))?;
-    let manager = manages(&principal, snapshot.dataset(), &rota);
-    let mut response = Json(version_view(&snapshot, found, true, manager)).into_response();
+    let d = snapshot.dataset();
+    let manager = manages(&principal, d, &rota);
+    let mut view = version_view(&snapshot, found, true, manager);
+    if !manager {
+        // A member sees the duties and covers of the groups they belong to.
+        for list in ["duties", "covers"] {
+            if let Some(rows) = view["records"][list].as_array_mut() {
+                rows.retain(|row| {
+                    row["group"].as_str().and_then(|g| d.groups.lookup(g)).is_some_and(|g| principal.sees_group(d, g))
+                });
+            }
+        }
+    }
+    let mut response = Json(view).into_response();
     response.headers_mut().insert(header::ETAG, etag(found.version));
     Ok(response)
 }

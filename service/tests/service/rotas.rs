@@ -240,6 +240,15 @@ async fn edit_and_publish(app: TestApp) {
     assert_eq!(version(&rota.json, 1)["state"], "superseded");
     assert_eq!(version(&rota.json, 2)["state"], "draft");
     demo.post_json("/rotas/2026-12-city/versions/9/publish", admin, &json!({}), &[]).await.expect(404);
+    // A member doctor reading the city-wide rota sees their own groups' duties only.
+    let member = demo.get("/rotas/2026-12-city/versions/current", &demo.tokens.doctor).await;
+    member.expect(200);
+    let doctor = d.doctors.lookup(&demo.people.doctor).expect("doctor");
+    let own: Vec<&str> = d.groups_of_doctor(doctor).iter().map(|&g| d.groups[g].id.as_str()).collect();
+    let seen = member.json["records"]["duties"].as_array().expect("duties");
+    assert!(!seen.is_empty() && seen.iter().all(|r| own.contains(&r["group"].as_str().unwrap_or_default())));
+    let all = demo.get("/rotas/2026-12-city/versions/current", admin).await.json["records"]["duties"].clone();
+    assert!(all.as_array().expect("duties").len() > seen.len(), "the admin sees every group");
     // An older draft is not published over the newer version in force.
     let older = demo.post_json("/rotas/2026-12-city/versions/2/publish", admin, &json!({}), &[]).await;
     older.expect(409);
