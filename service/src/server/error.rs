@@ -193,8 +193,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
         if let Self::Replayed { body, .. } = self {
+            let version = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v["version"].as_i64());
             let mut response = (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
             response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+            if let Some(version) = version {
+                response.headers_mut().insert(axum::http::header::ETAG, super::views::etag(version));
+            }
             return response;
         }
         let code = self.code();

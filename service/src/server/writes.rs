@@ -364,8 +364,12 @@ pub async fn replayed(
     let Some(kept) = kept(state, token_hash, key, request_hash).await? else { return Ok(None) };
     let status = axum::http::StatusCode::from_u16(kept.status).unwrap_or(axum::http::StatusCode::OK);
     let body: serde_json::Value = serde_json::from_str(&kept.body).unwrap_or(serde_json::Value::Null);
+    let version = body["version"].as_i64();
     let mut response = (status, super::json::Json(body)).into_response();
     response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+    if let Some(version) = version {
+        response.headers_mut().insert(axum::http::header::ETAG, super::views::etag(version));
+    }
     Ok(Some(response))
 }
 

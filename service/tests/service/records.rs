@@ -158,6 +158,7 @@ async fn idempotency(demo: &Demo) {
     second.expect(201);
     assert_eq!(second.header("idempotent-replay"), Some("true"));
     assert_eq!(second.json, first.json, "the same response");
+    assert_eq!(second.etag(), first.etag());
     assert_eq!(count(demo), before + 1, "one record");
     // Without a key, the same body makes another record.
     demo.post_json("/symptoms", token, &body, &[]).await.expect(201);

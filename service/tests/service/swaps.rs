@@ -57,6 +57,7 @@ async fn swap_workflow(app: TestApp) {
     again.expect(201);
     assert_eq!(again.header("idempotent-replay"), Some("true"));
     assert_eq!(again.json["id"], requested.json["id"], "{}", again.text);
+    assert_eq!(again.etag(), requested.etag(), "the replay carries the ETag too");
     assert_eq!(requested.etag(), "\"1\"");
     assert_eq!(requested.json["state"], "requested");
     assert_eq!(requested.json["base_version"], 1);
