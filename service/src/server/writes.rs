@@ -70,14 +70,7 @@ pub struct Write {
 impl Write {
     /// Keeps `record` as the response to `key` (a creating POST's Idempotency-Key).
     pub fn keep_response(&mut self, token_hash: &str, key: Option<&String>, request_hash: &str, record: &StoredRecord) {
-        if let Some(key) = key {
-            let body = serde_json::to_string(&super::views::RecordView::from(record)).expect("serialisable");
-            self.idempotency = Some((
-                token_hash.to_owned(),
-                key.clone(),
-                Kept { request_hash: request_hash.to_owned(), status: 201, body },
-            ));
-        }
+        self.keep_body(token_hash, key, request_hash, &super::views::RecordView::from(record));
     }
 
     /// Keeps a created thing's response body for an idempotency key.
@@ -101,14 +94,7 @@ impl Write {
     /// Keeps only the id of what a request created, for a response the handler
     /// rebuilds from the current data when the request is replayed.
     pub fn keep_created_id(&mut self, token_hash: &str, key: Option<&String>, request_hash: &str, id: &str) {
-        if let Some(key) = key {
-            let body = serde_json::json!({ "created": id }).to_string();
-            self.idempotency = Some((
-                token_hash.to_owned(),
-                key.clone(),
-                Kept { request_hash: request_hash.to_owned(), status: 201, body },
-            ));
-        }
+        self.keep_body(token_hash, key, request_hash, &serde_json::json!({ "created": id }));
     }
 
     fn touches_snapshot(&self) -> bool {
@@ -362,15 +348,7 @@ pub async fn replayed(
 ) -> ApiResult<Option<axum::response::Response>> {
     use axum::response::IntoResponse;
     let Some(kept) = kept(state, token_hash, key, request_hash).await? else { return Ok(None) };
-    let status = axum::http::StatusCode::from_u16(kept.status).unwrap_or(axum::http::StatusCode::OK);
-    let body: serde_json::Value = serde_json::from_str(&kept.body).unwrap_or(serde_json::Value::Null);
-    let version = body["version"].as_i64();
-    let mut response = (status, super::json::Json(body)).into_response();
-    response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
-    if let Some(version) = version {
-        response.headers_mut().insert(axum::http::header::ETAG, super::views::etag(version));
-    }
-    Ok(Some(response))
+    Ok(Some(ApiError::Replayed { status: kept.status, body: kept.body }.into_response()))
 }
 
 /// The response kept for an idempotency key (refused when the key answered a different
