@@ -217,11 +217,6 @@ mod tests {
         assert!(Id::parse("医師1").unwrap_err().contains("使えない文字"));
         assert!(Id::parse(&"x".repeat(41)).is_err());
     }
-}
-
-#[cfg(test)]
-mod id_number_tests {
-    use super::id_number;
 
     #[test]
     fn numbered_tails() {

@@ -208,7 +208,7 @@ pub async fn register(
     }
     let (token_outer, key_outer, hash_outer) = (principal.token_hash.clone(), key.clone(), request_hash.clone());
     let keyed = Keyed { token_hash: &token_outer, key: key_outer.as_ref(), request_hash: &hash_outer };
-    let (_, record) = commit_keyed(&state, Some(keyed).filter(|k| k.key.is_some()), move |snapshot| {
+    let (_, record) = commit_keyed(&state, keyed, move |snapshot| {
         let d = snapshot.dataset();
         let patient = d.patients.lookup(&patient_id).ok_or(ApiError::Forbidden)?;
         if !principal.edits_patient(d, patient) {
@@ -462,7 +462,6 @@ pub async fn admit(
         return replay_admission(&state, &principal, &patient_id, &id);
     }
     let keyed = Keyed { token_hash: &principal.token_hash, key: key.as_ref(), request_hash: &request_hash };
-    let keyed = Some(keyed).filter(|k| k.key.is_some());
     let (principal_for_plan, patient_for_plan) = (principal.clone(), patient_id.clone());
     let (key_for_plan, hash_for_plan) = (key.clone(), request_hash.clone());
     let committed = commit_keyed(&state, keyed, move |snapshot| {
@@ -574,7 +573,6 @@ pub async fn attempt(
         )
     })?;
     let keyed = Keyed { token_hash: &principal.token_hash, key: key.as_ref(), request_hash: &request_hash };
-    let keyed = Some(keyed).filter(|k| k.key.is_some());
     let (principal_for_plan, id_for_plan) = (principal.clone(), id.clone());
     let (key_for_plan, hash_for_plan) = (key.clone(), request_hash.clone());
     let committed = commit_keyed(&state, keyed, move |snapshot| {

@@ -153,7 +153,7 @@ pub async fn request(
     })?;
     let (token_outer, key_outer, hash_outer) = (principal.token_hash.clone(), key.clone(), request_hash.clone());
     let keyed = Keyed { token_hash: &token_outer, key: key_outer.as_ref(), request_hash: &hash_outer };
-    let (_, record) = commit_keyed(&state, Some(keyed).filter(|k| k.key.is_some()), move |snapshot| {
+    let (_, record) = commit_keyed(&state, keyed, move |snapshot| {
         let d = snapshot.dataset();
         let patient = d.patients.lookup(&patient_id).ok_or(ApiError::Forbidden)?;
         if !principal.edits_patient(d, patient) {

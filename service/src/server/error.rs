@@ -192,15 +192,6 @@ pub struct ErrorDetail {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
-        if let Self::Replayed { body, .. } = self {
-            let version = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v["version"].as_i64());
-            let mut response = (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
-            response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
-            if let Some(version) = version {
-                response.headers_mut().insert(axum::http::header::ETAG, super::views::etag(version));
-            }
-            return response;
-        }
         let code = self.code();
         let (message, field, problems) = match self {
             Self::Unauthorized => (
@@ -229,7 +220,7 @@ impl IntoResponse for ApiError {
                 None,
                 Vec::new(),
             ),
-            Self::Replayed { .. } => unreachable!("answered above"),
+            Self::Replayed { body, .. } => return replayed_response(status, body),
             Self::Internal(error) => {
                 let reference = crate::store::random_token()[..12].to_owned();
                 tracing::error!(reference = %reference, error = ?error, "internal error");
@@ -238,6 +229,17 @@ impl IntoResponse for ApiError {
         };
         (status, Json(ErrorBody { error: ErrorDetail { code, message, field, problems } })).into_response()
     }
+}
+
+/// A kept response, answered again, with the ETag of what it created.
+fn replayed_response(status: StatusCode, body: String) -> Response {
+    let version = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v["version"].as_i64());
+    let mut response = (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
+    response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+    if let Some(version) = version {
+        response.headers_mut().insert(axum::http::header::ETAG, super::views::etag(version));
+    }
+    response
 }
 
 /// Result of a handler.

@@ -373,7 +373,7 @@ pub async fn create(
     let kind_asked = kind.clone();
     let (key_outer, hash_outer) = (key.clone(), request_hash.clone());
     let keyed = Keyed { token_hash: &principal.token_hash, key: key_outer.as_ref(), request_hash: &hash_outer };
-    let result = commit_keyed(&state, Some(keyed).filter(|k| k.key.is_some()), move |snapshot| {
+    let result = commit_keyed(&state, keyed, move |snapshot| {
         let id = new_id(&kind, id.clone(), snapshot)?;
         if !may_write(&principal_for_plan, snapshot, &kind, &id, &fields) {
             return Err(ApiError::Forbidden);

@@ -738,7 +738,7 @@ pub async fn request_swap(
     let keyed = Keyed { token_hash: &principal.token_hash, key: key.as_ref(), request_hash: &request_hash };
     let (token_for_plan, key_for_plan, hash_for_plan) =
         (principal.token_hash.clone(), key.clone(), request_hash.clone());
-    commit_keyed(&state, Some(keyed).filter(|k| k.key.is_some()), move |_| {
+    commit_keyed(&state, keyed, move |_| {
         let mut write = Write { new_swaps: vec![stored.clone()], audit: vec![event.clone()], ..Write::default() };
         write.keep_body(&token_for_plan, key_for_plan.as_ref(), &hash_for_plan, &swap_view(&stored));
         Ok((write, ()))

@@ -209,10 +209,11 @@ pub async fn commit<T: Send + 'static>(
     state: &AppState,
     plan: impl Fn(&Snapshot) -> ApiResult<(Write, T)> + Send + Sync + 'static,
 ) -> ApiResult<(Arc<Snapshot>, T)> {
-    commit_keyed(state, None, plan).await
+    commit_keyed(state, Keyed { token_hash: "", key: None, request_hash: "" }, plan).await
 }
 
-/// The idempotency key of a creating request, with who sent it and what it asked.
+/// The idempotency key of a creating request (if it has one), with who sent it and
+/// what it asked.
 #[derive(Debug, Clone, Copy)]
 pub struct Keyed<'a> {
     /// The caller's token hash.
@@ -229,15 +230,13 @@ pub struct Keyed<'a> {
 /// ([`ApiError::Replayed`]) instead of a conflict.
 pub async fn commit_keyed<T: Send + 'static>(
     state: &AppState,
-    keyed: Option<Keyed<'_>>,
+    keyed: Keyed<'_>,
     plan: impl Fn(&Snapshot) -> ApiResult<(Write, T)> + Send + Sync + 'static,
 ) -> ApiResult<(Arc<Snapshot>, T)> {
     let plan = Arc::new(plan);
     for _attempt in 0..3 {
         let gate = state.gate().await;
-        if let Some(keyed) = keyed
-            && let Some(kept) = kept(state, keyed.token_hash, keyed.key, keyed.request_hash).await?
-        {
+        if let Some(kept) = kept(state, keyed.token_hash, keyed.key, keyed.request_hash).await? {
             return Err(ApiError::Replayed { status: kept.status, body: kept.body });
         }
         let current = state.snapshot();
