@@ -3,8 +3,6 @@
 //! Steps are built from indices only (no text) so a lookup costs a few microseconds;
 //! [`CoverChain::describe`] renders names, phones and Japanese reasons on demand.
 
-use std::borrow::Cow;
-
 use chrono::{Datelike, Timelike};
 use serde::Serialize;
 
@@ -297,11 +295,19 @@ impl<'d> CoverIndex<'d> {
             .map(|&hospital| Step {
                 contact: Contact::Hospital(hospital),
                 reason: Reason::Acute,
-                distance_km: Self::km(d.hospitals[hospital].location, home),
+                // Ranked by the cheap planar distance; the listed few get the exact one.
+                distance_km: planar_km(d.hospitals[hospital].location, home),
             })
             .collect();
         acute.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
-        steps.extend(acute.into_iter().take(ACUTE_LISTED));
+        acute.truncate(ACUTE_LISTED);
+        for step in &mut acute {
+            if let Contact::Hospital(hospital) = step.contact {
+                step.distance_km = Self::km(d.hospitals[hospital].location, home);
+            }
+        }
+        acute.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
+        steps.extend(acute);
         let date = to_jst(at).date_naive();
         let consented = d.consents_of_patient(patient).iter().any(|&c| {
             let consent = &d.consents[c];
@@ -425,12 +431,14 @@ impl<'d> CoverIndex<'d> {
             }
         }
         found.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
-        for mut step in found.into_iter().take(NEIGHBOURS_LISTED) {
+        found.truncate(NEIGHBOURS_LISTED);
+        for step in &mut found {
             if let Contact::Doctor(doctor) = step.contact {
                 step.distance_km = self.doctor_km(doctor, p.home);
             }
-            steps.push(step);
         }
+        found.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
+        steps.extend(found);
     }
 
     /// Who is on duty in `group` at `at`, and when that changes.
@@ -497,90 +505,186 @@ pub struct OnDutyNow {
 }
 
 /// One step for people and machines: names, phones and reasons in Japanese, borrowed
-/// from the dataset where they are its own text (a lookup allocates only what it
-/// composes).
+/// from the dataset and composed only when written (a lookup allocates nothing for
+/// its text).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepView<'d> {
     /// 1-based order.
     pub order: usize,
     /// Role label, e.g. 主治医, 当番, 後方支援病院.
-    pub role: Cow<'d, str>,
+    pub role: Text<'d>,
     /// `doctor`, `station` or `hospital`.
     pub kind: &'static str,
     /// Id.
     pub id: &'d str,
     /// Name (and institution).
-    pub name: Cow<'d, str>,
+    pub name: Text<'d>,
     /// Phone to call.
     pub phone: &'d str,
     /// Why this step, in Japanese.
-    pub reason: Cow<'d, str>,
+    pub reason: Text<'d>,
     /// Straight-line km from home.
     pub distance_km: f64,
     /// Beyond the 16 km home-visit limit (doctors only).
     pub beyond_16km: bool,
 }
 
+/// Japanese text of a step, composed from the dataset when displayed or serialised
+/// (as a JSON string).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Text<'d> {
+    /// As it is.
+    Plain(&'d str),
+    /// Two parts written together, e.g. `近隣グループの` + `当番`.
+    Joined(&'static str, &'static str),
+    /// `name (institution)`.
+    Named {
+        /// The person.
+        name: &'d str,
+        /// Where they work.
+        institution: &'d str,
+    },
+    /// `主治医 不在中の代診 (reason 12/5 08:30〜12/6 08:30, id)`.
+    Absence {
+        /// Why the 主治医 is away.
+        reason: &'d str,
+        /// From.
+        start: Instant,
+        /// Until.
+        end: Instant,
+        /// The absence's id.
+        id: &'d str,
+    },
+    /// `グループの当番 (平日夜間, 12/5 08:30まで)`.
+    OnDuty {
+        /// 当番 or 副当番.
+        role: &'static str,
+        /// The slot's kind.
+        kind: &'static str,
+        /// The slot's end.
+        until: Instant,
+    },
+    /// `隣接エリアの 中区第1グループ の副当番`.
+    Nearby {
+        /// 同じエリア or 隣接エリア.
+        place: &'static str,
+        /// The group's name.
+        group: &'d str,
+        /// 当番 or 副当番.
+        role: &'static str,
+    },
+    /// `登録順位 1 (登録済・在宅療養後方支援病院の正式登録)`.
+    Backup {
+        /// Rank in the patient's list.
+        rank: u8,
+        /// The registration's status.
+        status: &'static str,
+        /// Formally registered as 在宅療養後方支援病院.
+        formal: bool,
+    },
+}
+
 /// `12/5 08:30`, JST.
-fn short_time(instant: Instant) -> String {
+fn short_time(f: &mut std::fmt::Formatter<'_>, instant: Instant) -> std::fmt::Result {
     let t = to_jst(instant);
-    format!("{}/{} {:02}:{:02}", t.month(), t.day(), t.hour(), t.minute())
+    write!(f, "{}/{} {:02}:{:02}", t.month(), t.day(), t.hour(), t.minute())
+}
+
+impl std::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Self::Plain(text) => f.write_str(text),
+            Self::Joined(first, second) => {
+                f.write_str(first)?;
+                f.write_str(second)
+            }
+            Self::Named { name, institution } => write!(f, "{name} ({institution})"),
+            Self::Absence { reason, start, end, id } => {
+                write!(f, "主治医 不在中の代診 ({reason} ")?;
+                short_time(f, start)?;
+                f.write_str("〜")?;
+                short_time(f, end)?;
+                write!(f, ", {id})")
+            }
+            Self::OnDuty { role, kind, until } => {
+                write!(f, "グループの{role} ({kind}, ")?;
+                short_time(f, until)?;
+                f.write_str("まで)")
+            }
+            Self::Nearby { place, group, role } => write!(f, "{place}の {group} の{role}"),
+            Self::Backup { rank, status, formal } => {
+                let formal = if formal { "・在宅療養後方支援病院の正式登録" } else { "" };
+                write!(f, "登録順位 {rank} ({status}{formal})")
+            }
+        }
+    }
+}
+
+impl Serialize for Text<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Self::Plain(text) => serializer.serialize_str(text),
+            _ => serializer.collect_str(self),
+        }
+    }
 }
 
 impl CoverChain {
     /// The steps with names, phones and Japanese reasons.
     pub fn describe<'d>(&self, dataset: &'d Dataset) -> Vec<StepView<'d>> {
-        let time = short_time;
         self.steps
             .iter()
             .enumerate()
             .map(|(position, step)| {
-                let (kind, id, name, phone): (_, &str, Cow<'d, str>, &str) = match step.contact {
+                let (kind, id, name, phone) = match step.contact {
                     Contact::Doctor(doctor) => {
                         let d = &dataset.doctors[doctor];
-                        let clinic = &dataset.clinics[d.clinic].name;
-                        ("doctor", d.id.as_str(), format!("{} ({clinic})", d.name).into(), d.best_phone().as_str())
+                        let institution = &dataset.clinics[d.clinic].name;
+                        ("doctor", d.id.as_str(), Text::Named { name: &d.name, institution }, d.best_phone().as_str())
                     }
                     Contact::Station(station) => {
                         let s = &dataset.nurse_stations[station];
-                        ("station", s.id.as_str(), s.name.as_str().into(), s.phone_24h.as_str())
+                        ("station", s.id.as_str(), Text::Plain(&s.name), s.phone_24h.as_str())
                     }
                     Contact::Hospital(hospital) => {
                         let h = &dataset.hospitals[hospital];
-                        ("hospital", h.id.as_str(), h.name.as_str().into(), h.phone_24h.as_str())
+                        ("hospital", h.id.as_str(), Text::Plain(&h.name), h.phone_24h.as_str())
                     }
                 };
-                let (role, reason): (Cow<'d, str>, Cow<'d, str>) = match step.reason {
-                    Reason::PrimaryInHours => ("主治医".into(), "主治医が対応可能 (不在なし・当番時間外)".into()),
-                    Reason::PrimaryOffHours => ("主治医".into(), "輪番の時間帯のため当番医の後に連絡 (時間外)".into()),
+                let (role, reason) = match step.reason {
+                    Reason::PrimaryInHours => {
+                        (Text::Plain("主治医"), Text::Plain("主治医が対応可能 (不在なし・当番時間外)"))
+                    }
+                    Reason::PrimaryOffHours => {
+                        (Text::Plain("主治医"), Text::Plain("輪番の時間帯のため当番医の後に連絡 (時間外)"))
+                    }
                     Reason::CoversAbsence(absence) => {
                         let a = &dataset.absences[absence];
-                        (
-                            "代診医".into(),
-                            format!("主治医 不在中の代診 ({} {}〜{}, {})", a.reason, time(a.start), time(a.end), a.id)
-                                .into(),
-                        )
+                        let reason = Text::Absence { reason: &a.reason, start: a.start, end: a.end, id: a.id.as_str() };
+                        (Text::Plain("代診医"), reason)
                     }
-                    Reason::OnDuty { role, kind, until } => (
-                        role.label().into(),
-                        format!("グループの{} ({}, {}まで)", role.label(), kind.label(), time(until)).into(),
+                    Reason::OnDuty { role, kind, until } => {
+                        (Text::Plain(role.label()), Text::OnDuty { role: role.label(), kind: kind.label(), until })
+                    }
+                    Reason::KnowsPatient => (
+                        Text::Plain("顔合わせ済みのグループ医"),
+                        Text::Plain("代診が決まっていないため、顔合わせ済みの医師"),
                     ),
-                    Reason::KnowsPatient => {
-                        ("顔合わせ済みのグループ医".into(), "代診が決まっていないため、顔合わせ済みの医師".into())
-                    }
-                    Reason::NearbyOnDuty { group, role, hops } => {
-                        let where_ = if hops == 0 { "同じエリア" } else { "隣接エリア" };
-                        (
-                            format!("近隣グループの{}", role.label()).into(),
-                            format!("{where_}の {} の{}", dataset.groups[group].name, role.label()).into(),
-                        )
-                    }
-                    Reason::Station => ("訪問看護ステーション".into(), "24時間対応の連絡先".into()),
+                    Reason::NearbyOnDuty { group, role, hops } => (
+                        Text::Joined("近隣グループの", role.label()),
+                        Text::Nearby {
+                            place: if hops == 0 { "同じエリア" } else { "隣接エリア" },
+                            group: &dataset.groups[group].name,
+                            role: role.label(),
+                        },
+                    ),
+                    Reason::Station => (Text::Plain("訪問看護ステーション"), Text::Plain("24時間対応の連絡先")),
                     Reason::Backup { rank, status, formal } => {
-                        let formal = if formal { "・在宅療養後方支援病院の正式登録" } else { "" };
-                        ("後方支援病院".into(), format!("登録順位 {rank} ({}{formal})", status.label()).into())
+                        (Text::Plain("後方支援病院"), Text::Backup { rank, status: status.label(), formal })
                     }
-                    Reason::Acute => ("急性期病院（重症時）".into(), "重症の場合の搬送先候補 (近い順)".into()),
+                    Reason::Acute => {
+                        (Text::Plain("急性期病院（重症時）"), Text::Plain("重症の場合の搬送先候補 (近い順)"))
+                    }
                 };
                 StepView {
                     order: position + 1,

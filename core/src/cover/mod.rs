@@ -6,7 +6,7 @@ mod chain;
 mod error;
 
 pub use book::{Duty, RotaBook, VersionScope};
-pub use chain::{Contact, CoverChain, CoverIndex, OnDutyNow, Reason, Step, StepView, Warning};
+pub use chain::{Contact, CoverChain, CoverIndex, OnDutyNow, Reason, Step, StepView, Text, Warning};
 pub use error::CoverError;
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ fn rotation_patient(dataset: &Dataset) -> Idx<Patient> {
 }
 
 fn roles(dataset: &Dataset, chain: &CoverChain) -> Vec<String> {
-    chain.describe(dataset).into_iter().map(|step| step.role.into_owned()).collect()
+    chain.describe(dataset).into_iter().map(|step| step.role.to_string()).collect()
 }
 
 #[test]
