@@ -214,9 +214,10 @@ pub async fn verify_audit(State(state): State<AppState>, principal: Arc<Principa
     let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
     let verification = audit::verify(&mut connection).await?;
     Ok(Json(json!({
-        "intact": verification.first_broken.is_none(),
+        "intact": verification.first_broken.is_none() && verification.index_intact,
         "entries": verification.entries,
         "first_broken": verification.first_broken,
+        "index_intact": verification.index_intact,
     }))
     .into_response())
 }

@@ -3,7 +3,8 @@
 //! Writes record their entries in their own transaction. Reads queue theirs here; a
 //! background task appends the queue to the chain every [`FLUSH_INTERVAL`] (sooner when
 //! it fills), in one transaction per batch, so a lookup never waits on a disk write.
-//! Shutdown flushes what is queued; admin queries flush before they read.
+//! Shutdown flushes what is queued; admin queries flush before they read. The patient
+//! index of the trail is brought up to date every [`INDEX_INTERVAL`].
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -12,13 +13,15 @@ use tokio::sync::Notify;
 
 use super::AppState;
 use super::auth::Principal;
-use crate::store::audit::{AuditEvent, append};
+use crate::store::audit::{AuditEvent, append, index_pending};
 use crate::store::{StoreResult, stamp};
 
 /// How long a read's entry may wait in the queue.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
-/// A queue this long is flushed at once.
-const FLUSH_AT: usize = 512;
+/// How often the patient index of the trail is brought up to date.
+pub const INDEX_INTERVAL: Duration = Duration::from_secs(2);
+/// A queue this long is flushed at once (four blocks of the trail, one transaction).
+const FLUSH_AT: usize = 2048;
 
 /// The queue of read events.
 #[derive(Debug, Default)]
@@ -64,6 +67,13 @@ impl AuditSink {
         }
         result
     }
+}
+
+/// Brings the trail's patient index up to date.
+pub async fn index(state: &AppState) -> StoreResult<()> {
+    let _gate = state.gate().await;
+    let mut connection = state.store().pool().acquire().await?;
+    index_pending(&mut connection).await.map(drop)
 }
 
 /// An event by `principal`.

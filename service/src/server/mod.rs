@@ -216,14 +216,20 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
     Ok(())
 }
 
-/// The audit flusher and the reloader.
+/// The audit flusher and indexer, and the reloader.
 pub fn spawn_background(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let reload_every = Duration::from_millis(state.config().reload_interval_ms.max(50));
         let mut reload = tokio::time::interval(reload_every);
         let mut flush = tokio::time::interval(audit::FLUSH_INTERVAL);
+        let mut index = tokio::time::interval(audit::INDEX_INTERVAL);
         loop {
             tokio::select! {
+                _ = index.tick() => {
+                    if let Err(error) = audit::index(&state).await {
+                        tracing::error!(error = ?error, "audit index failed; will retry");
+                    }
+                }
                 _ = flush.tick() => {
                     if let Err(error) = state.audit_sink().flush(&state).await {
                         tracing::error!(error = ?error, "audit flush failed; will retry");

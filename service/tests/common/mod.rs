@@ -246,6 +246,15 @@ impl TestApp {
         sqlx::query(sql).execute(self.state.store().pool()).await.expect("SQL").rows_affected()
     }
 
+    /// Runs one SQL query of a single number directly on the store (None for no row or NULL).
+    pub async fn query_i64(&self, sql: &str) -> Option<i64> {
+        sqlx::query_scalar::<_, Option<i64>>(sql)
+            .fetch_optional(self.state.store().pool())
+            .await
+            .expect("SQL")
+            .flatten()
+    }
+
     /// The data version lookups read.
     pub fn data_version(&self) -> i64 {
         self.state.snapshot().version

@@ -261,63 +261,205 @@ async fn audit_trail(app: TestApp) {
     let total = verify.json["entries"].as_i64().expect("count");
     assert!(total >= entries.len() as i64);
     let target = nurse_read["seq"].as_i64().expect("seq");
-    let changed =
-        demo.execute_sql(&format!("UPDATE audit_log SET detail = 'nothing to see' WHERE seq = {target}")).await;
+    // The block holding the entry: a block's hash covers all its entries, so the break
+    // is found at its first entry.
+    let block = demo
+        .query_i64(&format!("SELECT first_seq FROM audit_block WHERE first_seq <= {target} AND last_seq >= {target}"))
+        .await
+        .expect("the entry's block");
+    let detail = sql_text(&serde_json::to_string(&nurse_read["detail"]).expect("json"));
+    let changed = demo
+        .execute_sql(&format!(
+            "UPDATE audit_block SET entries = replace(entries, '{detail}', '\"nothing to see\"') WHERE first_seq = {block}"
+        ))
+        .await;
     assert_eq!(changed, 1);
     let verify = demo.get("/audit/verify", &demo.tokens.admin).await;
     verify.expect(200);
     assert_eq!(verify.json["intact"], false, "{}", verify.text);
-    assert_eq!(verify.json["first_broken"].as_i64(), Some(target));
-    assert_eq!(verify.json["entries"].as_i64(), Some(target - 1), "entries before the break check out");
+    assert_eq!(verify.json["first_broken"].as_i64(), Some(block));
+    assert_eq!(verify.json["entries"].as_i64(), Some(block - 1), "entries before the break check out");
 
-    // Removing an entry breaks the chain too (at the first entry after the gap).
+    // Removing a block breaks the chain too (at the first entry of the gap).
     demo.execute_sql(&format!(
-        "UPDATE audit_log SET detail = '{}' WHERE seq = {target}",
-        sql_text(nurse_read["detail"].as_str().unwrap_or_default())
+        "UPDATE audit_block SET entries = replace(entries, '\"nothing to see\"', '{detail}') WHERE first_seq = {block}"
     ))
     .await;
-    assert_eq!(demo.get("/audit/verify", &demo.tokens.admin).await.json["intact"], true, "restored");
-    demo.execute_sql(&format!("DELETE FROM audit_log WHERE seq = {}", target + 1)).await;
     let verify = demo.get("/audit/verify", &demo.tokens.admin).await;
-    assert_eq!(verify.json["first_broken"].as_i64(), Some(target + 1), "{}", verify.text);
+    assert_eq!(
+        (verify.json["intact"].clone(), verify.json["index_intact"].clone()),
+        (Value::Bool(true), Value::Bool(true)),
+        "restored: {}",
+        verify.text
+    );
+    let next = demo
+        .query_i64(&format!("SELECT MIN(first_seq) FROM audit_block WHERE first_seq > {block}"))
+        .await
+        .expect("a later block (the admin's own reads)");
+    assert_eq!(demo.execute_sql(&format!("DELETE FROM audit_block WHERE first_seq = {next}")).await, 1);
+    let verify = demo.get("/audit/verify", &demo.tokens.admin).await;
+    assert_eq!(verify.json["first_broken"].as_i64(), Some(next), "{}", verify.text);
+}
+
+/// Hiding a patient's entries by removing them from the patient index is found too.
+async fn audit_index_tamper(app: TestApp) {
+    let demo = demo_city(app).await;
+    let p = &demo.people;
+    let cover = "GET /patients/{id}/cover";
+    demo.get(&format!("/patients/{}/cover?at={AT}", p.patient), &demo.tokens.nurse).await.expect(200);
+    let verify = demo.get("/audit/verify", &demo.tokens.admin).await;
+    assert_eq!(verify.json["index_intact"], true, "{}", verify.text);
+    let of_patient = audit_entries(&demo, &format!("&patient={}", p.patient)).await;
+    let read = find(&of_patient, labels::NURSE, cover, &p.patient, "200");
+    let target = read["seq"].as_i64().expect("seq");
+    let removed = demo
+        .execute_sql(&format!(
+            "DELETE FROM audit_patient WHERE patient = '{}' AND first_seq = \
+             (SELECT first_seq FROM audit_block WHERE first_seq <= {target} AND last_seq >= {target})",
+            sql_text(&p.patient)
+        ))
+        .await;
+    assert_eq!(removed, 1);
+    let hidden = audit_entries(&demo, &format!("&patient={}", p.patient)).await;
+    assert!(
+        hidden.iter().all(|entry| entry["seq"].as_i64() != Some(target)),
+        "the read is hidden from the patient's listing"
+    );
+    let verify = demo.get("/audit/verify", &demo.tokens.admin).await;
+    verify.expect(200);
+    assert_eq!(verify.json["intact"], false, "{}", verify.text);
+    assert_eq!(verify.json["index_intact"], false, "{}", verify.text);
+    assert_eq!(verify.json["first_broken"], Value::Null, "the chain itself is intact");
+
+    // A block's list of patients (what the index is built from) is checked too.
+    let block = demo
+        .query_i64(&format!("SELECT first_seq FROM audit_block WHERE first_seq <= {target} AND last_seq >= {target}"))
+        .await
+        .expect("the entry's block");
+    assert_eq!(demo.execute_sql(&format!("UPDATE audit_block SET patients = '[]' WHERE first_seq = {block}")).await, 1);
+    let verify = demo.get("/audit/verify", &demo.tokens.admin).await;
+    assert_eq!(verify.json["first_broken"].as_i64(), Some(block), "{}", verify.text);
 }
 
 fn sql_text(text: &str) -> String {
     text.replace('\'', "''")
 }
 
-crate::both!(three_users, audit_trail);
+crate::both!(three_users, audit_trail, audit_index_tamper);
 
-/// Batches of reads larger than one INSERT statement (and a partial last statement)
-/// are appended in order and chained, on both stores.
+/// Batches of reads larger than a block (and a partial last block) are appended in
+/// order and chained, on both stores; listings page through blocks by number, patient
+/// and action.
 async fn audit_batches(app: TestApp) {
-    use renkei_service::store::audit::{AuditEvent, AuditQuery, append, list, verify};
+    use renkei_service::store::audit::{
+        AuditEvent, AuditQuery, ENTRIES_PER_BLOCK, append, index_pending, list, verify,
+    };
     let event = |n: usize| AuditEvent {
         at: format!("2026-12-01T00:00:{:02}.{n:06}Z", n % 60),
-        actor: "テスト (test)".to_owned(),
+        actor: "テスト \"test\" \\ (test)".to_owned(),
         role: "admin".to_owned(),
-        action: "read".to_owned(),
+        action: if n.is_multiple_of(7) { "provide" } else { "read" }.to_owned(),
         resource: "GET /patients/{id}/cover".to_owned(),
-        patient: format!("P{n:06}"),
+        patient: if n.is_multiple_of(5) { String::new() } else { format!("P{:06}", n % 13) },
         detail: format!("batch entry {n}"),
         result: "200".to_owned(),
     };
     let pool = app.state.store().pool().clone();
-    for (from, count) in [(0, 1), (1, 150), (151, 64)] {
+    let total = 1 + (ENTRIES_PER_BLOCK + 88) + 64;
+    for (from, count) in [(0, 1), (1, ENTRIES_PER_BLOCK + 88), (ENTRIES_PER_BLOCK + 89, 64)] {
         let events: Vec<_> = (from..from + count).map(event).collect();
         let mut tx = pool.begin().await.expect("begin");
         append(&mut tx, &events).await.expect("append");
         tx.commit().await.expect("commit");
     }
     let mut connection = pool.acquire().await.expect("connection");
-    let entries = list(&mut connection, &AuditQuery { limit: 1000, ..AuditQuery::default() }).await.expect("list");
-    assert_eq!(entries.len(), 215);
-    for (n, entry) in entries.iter().enumerate() {
+    let all = list(&mut connection, &AuditQuery { limit: 5000, ..AuditQuery::default() }).await.expect("list");
+    assert_eq!(all.len(), total);
+    for (n, entry) in all.iter().enumerate() {
         assert_eq!(entry.seq, n as i64 + 1);
         assert_eq!(entry.event, event(n), "entry {} holds event {n}", entry.seq);
     }
+    for pair in all.windows(2) {
+        assert_eq!(pair[1].prev_hash, pair[0].hash, "entry {} links to the one before", pair[1].seq);
+    }
+    // Pages of 100 from the middle of blocks give the same entries.
+    let mut paged = Vec::new();
+    loop {
+        let after = paged.last().map_or(0, |entry: &renkei_service::store::audit::AuditEntry| entry.seq);
+        let page =
+            list(&mut connection, &AuditQuery { after, limit: 100, ..AuditQuery::default() }).await.expect("page");
+        if page.is_empty() {
+            break;
+        }
+        paged.extend(page);
+    }
+    assert_eq!(paged, all);
+    // By patient and by action, also from the middle of a block.
+    let patient = "P000003".to_owned();
+    let expected: Vec<_> = all.iter().filter(|e| e.event.patient == patient && e.seq > 300).cloned().collect();
+    let query = AuditQuery { patient: Some(patient), after: 300, limit: 5000, ..AuditQuery::default() };
+    assert_eq!(list(&mut connection, &query).await.expect("by patient"), expected);
+    assert!(!expected.is_empty());
+    let expected: Vec<_> = all.iter().filter(|e| e.event.action == "provide").take(20).cloned().collect();
+    let query = AuditQuery { action: Some("provide".to_owned()), limit: 20, ..AuditQuery::default() };
+    assert_eq!(list(&mut connection, &query).await.expect("by action"), expected);
     let verification = verify(&mut connection).await.expect("verify");
-    assert_eq!((verification.entries, verification.first_broken), (215, None));
+    assert_eq!(
+        (verification.entries, verification.first_broken, verification.index_intact),
+        (total as i64, None, true)
+    );
+    assert_eq!(index_pending(&mut connection).await.expect("index"), 0, "indexed once");
 }
 
 crate::both!(audit_batches);
+
+/// A trail written one row per entry (before migration 2) becomes blocks of one entry
+/// with the same chain: every entry and hash reads back, and the chain verifies.
+async fn audit_legacy_rows(app: TestApp) {
+    use renkei_service::store::Store;
+    use renkei_service::store::audit::{AuditEvent, AuditQuery, GENESIS, entry_hash, list, verify};
+    let event = |n: usize| AuditEvent {
+        at: format!("2026-11-30T00:00:{n:02}Z"),
+        actor: format!("旧 \"label\" \\{n}"),
+        role: "station:NS-01".to_owned(),
+        action: "read".to_owned(),
+        resource: "GET /patients/{id}/cover".to_owned(),
+        patient: if n == 2 { String::new() } else { format!("P00000{n}") },
+        detail: format!("{{\"at\":\"2026-12-0{n}\"}}"),
+        result: "200".to_owned(),
+    };
+    // Back to the schema of migration 1, with three entries in it.
+    app.execute_sql("DROP TABLE audit_indexed").await;
+    app.execute_sql("DROP TABLE audit_patient").await;
+    app.execute_sql("DROP TABLE audit_block").await;
+    app.execute_sql("DELETE FROM _sqlx_migrations WHERE version = 2").await;
+    app.execute_sql(
+        "CREATE TABLE audit_log (seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, \
+         action TEXT NOT NULL, resource TEXT NOT NULL, patient TEXT NOT NULL, detail TEXT NOT NULL, \
+         result TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+    )
+    .await;
+    let mut prev = GENESIS.to_owned();
+    let quote = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    for n in 1..=3 {
+        let e = event(n);
+        let hash = entry_hash(n as i64, &e, &prev);
+        let values = [&e.at, &e.actor, &e.role, &e.action, &e.resource, &e.patient, &e.detail, &e.result, &prev, &hash]
+            .map(|text| quote(text))
+            .join(", ");
+        app.execute_sql(&format!("INSERT INTO audit_log VALUES ({n}, {values})")).await;
+        prev = hash;
+    }
+    // Opening the store runs migration 2 again.
+    let store = Store::open(&app.url).await.expect("migrate");
+    let mut connection = store.pool().acquire().await.expect("connection");
+    let entries = list(&mut connection, &AuditQuery { limit: 10, ..AuditQuery::default() }).await.expect("list");
+    assert_eq!(entries.iter().map(|e| e.event.clone()).collect::<Vec<_>>(), (1..=3).map(event).collect::<Vec<_>>());
+    assert_eq!(entries[2].hash, prev);
+    let of_patient = AuditQuery { patient: Some("P000003".to_owned()), limit: 10, ..AuditQuery::default() };
+    assert_eq!(list(&mut connection, &of_patient).await.expect("by patient").len(), 1);
+    let verification = verify(&mut connection).await.expect("verify");
+    assert_eq!((verification.entries, verification.first_broken, verification.index_intact), (3, None, true));
+}
+
+crate::both!(audit_legacy_rows);
