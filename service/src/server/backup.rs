@@ -30,7 +30,7 @@ use super::auth::{PatientView, Principal, Role};
 use super::error::{ApiError, ApiResult};
 use super::lookups::patient_or_deny;
 use super::views::{RecordView, cell_fields, etag, idempotency_key, if_match, instant_param, next_id, record_response};
-use super::writes::{Keyed, RecordChange, Write, commit, commit_keyed, replayed, replayed_id};
+use super::writes::{Keyed, RecordChange, Write, commit, commit_keyed, created_id, replayed, replayed_id};
 use crate::snapshot::Snapshot;
 use crate::store::records::StoredRecord;
 use crate::store::{sha256_hex, stamp};
@@ -503,11 +503,6 @@ pub async fn admit(
 }
 
 /// The id in a kept `{"created": id}` body.
-fn created_id(body: &str) -> ApiResult<String> {
-    let value: Value = serde_json::from_str(body).map_err(|error| ApiError::Internal(error.into()))?;
-    value["created"].as_str().map(str::to_owned).ok_or_else(|| ApiError::Internal(anyhow::anyhow!("kept body {body}")))
-}
-
 /// The admission a keyed request made the first time, with whom to call as things
 /// stand now.
 fn replay_admission(state: &AppState, principal: &Principal, patient_id: &str, id: &str) -> ApiResult<Response> {
@@ -525,7 +520,7 @@ fn admission_response(snapshot: &Snapshot, record: &StoredRecord, patient: Idx<P
         (StatusCode::CREATED, Json(json!({"admission": RecordView::from(record), "plan": plan}))).into_response();
     response.headers_mut().insert(header::ETAG, etag(record.version));
     if replay {
-        response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+        super::writes::mark_replay(&mut response);
     }
     response
 }
@@ -629,7 +624,7 @@ fn replay_attempt(state: &AppState, principal: &Principal, admission_id: &str, a
     audit::read(state, principal, "/admissions/{id}/attempts", d.patients[patient].id.as_str(), detail, 201);
     let plan = backup::admission_plan(d, patient, None, &RankOptions::on(today()));
     let mut response = (StatusCode::CREATED, Json(plan)).into_response();
-    response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+    super::writes::mark_replay(&mut response);
     Ok(response)
 }
 

@@ -235,7 +235,7 @@ impl IntoResponse for ApiError {
 fn replayed_response(status: StatusCode, body: String) -> Response {
     let version = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v["version"].as_i64());
     let mut response = (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
-    response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+    super::writes::mark_replay(&mut response);
     if let Some(version) = version {
         response.headers_mut().insert(axum::http::header::ETAG, super::views::etag(version));
     }

@@ -32,7 +32,7 @@ use super::auth::{Principal, Role};
 use super::error::{ApiError, ApiResult, FieldProblem};
 use super::jobs::{self, Task};
 use super::views::{etag, idempotency_key, if_match};
-use super::writes::{Keyed, Write, commit, commit_keyed, replayed};
+use super::writes::{Keyed, Write, commit, commit_keyed, created_id, replayed, replayed_id};
 use crate::snapshot::Snapshot;
 use crate::store::rotas::{self as rota_store, RotaRow, SwapRow, VersionRow};
 use crate::store::stamp;
@@ -187,6 +187,7 @@ fn linked_groups(d: &Dataset, start: &[renkei_core::domain::Idx<renkei_core::dom
 pub async fn create(
     State(state): State<AppState>,
     principal: Arc<Principal>,
+    headers: HeaderMap,
     Json(body): Json<NewRota>,
 ) -> ApiResult<Response> {
     let month: Month = body.month.parse().map_err(|_| {
@@ -195,7 +196,15 @@ pub async fn create(
             format!("month='{}' は YYYY-MM ではありません (not a month, e.g. 2027-01)", body.month),
         )
     })?;
-    let (_, rota) = commit(&state, move |snapshot| {
+    let key = idempotency_key(&headers)?;
+    let request_hash = crate::store::sha256_hex(&format!("POST /rotas\n{body:?}"));
+    if let Some(id) = replayed_id(&state, &principal.token_hash, key.as_ref(), &request_hash).await? {
+        return replay_created(&state, &principal, &id);
+    }
+    let keyed = Keyed { token_hash: &principal.token_hash, key: key.as_ref(), request_hash: &request_hash };
+    let (principal_for_plan, key_for_plan, hash_for_plan) = (principal.clone(), key.clone(), request_hash.clone());
+    let committed = commit_keyed(&state, keyed, move |snapshot| {
+        let principal = &principal_for_plan;
         let d = snapshot.dataset();
         let mut problems = Vec::new();
         let mut groups = Vec::new();
@@ -269,12 +278,29 @@ pub async fn create(
             created_at: stamp(chrono::Utc::now()),
             created_by: principal.label.clone(),
         };
-        let event = audit::event(&principal, "create", &format!("/rotas/{}", rota.id), "", rota.month.clone(), 201);
-        Ok((Write { rotas: vec![rota.clone()], audit: vec![event], ..Write::default() }, rota))
+        let event = audit::event(principal, "create", &format!("/rotas/{}", rota.id), "", rota.month.clone(), 201);
+        let mut write = Write { rotas: vec![rota.clone()], audit: vec![event], ..Write::default() };
+        write.keep_created_id(&principal.token_hash, key_for_plan.as_ref(), &hash_for_plan, &rota.id);
+        Ok((write, rota))
     })
-    .await?;
+    .await;
+    let rota = match committed {
+        // The same request, raced by a retry: answered as the first.
+        Err(ApiError::Replayed { body, .. }) => return replay_created(&state, &principal, &created_id(&body)?),
+        other => other?.1,
+    };
     let snapshot = state.snapshot();
     Ok((StatusCode::CREATED, Json(rota_view(&snapshot, &rota, true))).into_response())
+}
+
+/// The rota a keyed request created the first time, as it stands now.
+fn replay_created(state: &AppState, principal: &Principal, id: &str) -> ApiResult<Response> {
+    let snapshot = state.snapshot();
+    let rota = find_rota(&snapshot, principal, id)?;
+    let manager = manages(principal, snapshot.dataset(), &rota);
+    let mut response = (StatusCode::CREATED, Json(rota_view(&snapshot, &rota, manager))).into_response();
+    super::writes::mark_replay(&mut response);
+    Ok(response)
 }
 
 #[utoipa::path(get, path = "/rotas/{id}", tag = "rotas", params(("id" = String, Path, description = "rota id")),

@@ -371,6 +371,17 @@ pub async fn kept(
 }
 
 /// The id a replayed request created (see [`Write::keep_created_id`]).
+/// Marks a response as the answer to a request already made with the same key.
+pub fn mark_replay(response: &mut axum::response::Response) {
+    response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
+}
+
+/// The id in a body kept by [`Write::keep_created_id`].
+pub fn created_id(body: &str) -> ApiResult<String> {
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|error| ApiError::Internal(error.into()))?;
+    value["created"].as_str().map(str::to_owned).ok_or_else(|| ApiError::Internal(anyhow::anyhow!("kept body {body}")))
+}
+
 pub async fn replayed_id(
     state: &AppState,
     token_hash: &str,

@@ -43,12 +43,22 @@ async fn solve_publish_swap(app: TestApp) {
         response.expect(422);
         assert!(response.text.contains(&ids[1]), "names the linked group: {}", response.text);
     }
-    let created = demo.post_json("/rotas", &coordinator, &body, &[]).await;
+    let key = [("idempotency-key", "rota-1")];
+    let created = demo.post_json("/rotas", &coordinator, &body, &key).await;
     created.expect(201);
     let rota = created.json["id"].as_str().expect("id").to_owned();
     assert_eq!(created.json["month"], month.to_string());
     assert_eq!(created.json["published_version"], Value::Null);
+    // A retry with the key gets the same rota; without it, a conflict; the key names
+    // one request.
+    let retried = demo.post_json("/rotas", &coordinator, &body, &key).await;
+    retried.expect(201);
+    assert_eq!((retried.json["id"].as_str(), retried.header("idempotent-replay")), (Some(rota.as_str()), Some("true")));
     demo.post_json("/rotas", &coordinator, &body, &[]).await.expect(409);
+    let other = json!({"id": "rota-other", "month": month.to_string(), "groups": ids});
+    let reused = demo.post_json("/rotas", &coordinator, &other, &key).await;
+    reused.expect(422);
+    assert_eq!(reused.json["error"]["problems"][0]["field"], "Idempotency-Key", "{}", reused.text);
 
     // Solving: a job.
     let solve_path = format!("/rotas/{rota}/solve");
