@@ -370,7 +370,6 @@ pub async fn kept(
     Ok(Some(kept))
 }
 
-/// The id a replayed request created (see [`Write::keep_created_id`]).
 /// Marks a response as the answer to a request already made with the same key.
 pub fn mark_replay(response: &mut axum::response::Response) {
     response.headers_mut().insert("idempotent-replay", axum::http::HeaderValue::from_static("true"));
@@ -382,6 +381,7 @@ pub fn created_id(body: &str) -> ApiResult<String> {
     value["created"].as_str().map(str::to_owned).ok_or_else(|| ApiError::Internal(anyhow::anyhow!("kept body {body}")))
 }
 
+/// The id a replayed request created (see [`Write::keep_created_id`]).
 pub async fn replayed_id(
     state: &AppState,
     token_hash: &str,
@@ -389,6 +389,5 @@ pub async fn replayed_id(
     request_hash: &str,
 ) -> ApiResult<Option<String>> {
     let Some(kept) = kept(state, token_hash, key, request_hash).await? else { return Ok(None) };
-    let body: serde_json::Value = serde_json::from_str(&kept.body).unwrap_or_default();
-    Ok(body["created"].as_str().map(str::to_owned))
+    created_id(&kept.body).map(Some)
 }
