@@ -303,8 +303,9 @@ pub async fn list(connection: &mut AnyConnection, query: &AuditQuery) -> StoreRe
             .fetch_all(&mut *connection)
             .await?
         };
-        let Some(last) = rows.last() else { break };
-        let next_after = Block::from_row(last)?.last_seq;
+        if rows.is_empty() {
+            break;
+        }
         for row in &rows {
             let block = Block::from_row(row)?;
             for entry in block.entries()? {
@@ -318,8 +319,8 @@ pub async fn list(connection: &mut AnyConnection, query: &AuditQuery) -> StoreRe
                     }
                 }
             }
+            after = block.last_seq;
         }
-        after = next_after;
     }
     Ok(entries)
 }
