@@ -584,39 +584,111 @@ pub enum Text<'d> {
     },
 }
 
+/// Where a [`Text`] is composed: a formatter, or the bytes of a JSON answer.
+pub(super) trait Compose {
+    /// Appends text.
+    fn put(&mut self, text: &str) -> std::fmt::Result;
+    /// Appends a number in decimal, zero-padded to `width` digits.
+    fn number(&mut self, n: u32, width: usize) -> std::fmt::Result;
+}
+
+impl Compose for std::fmt::Formatter<'_> {
+    fn put(&mut self, text: &str) -> std::fmt::Result {
+        self.write_str(text)
+    }
+
+    fn number(&mut self, n: u32, width: usize) -> std::fmt::Result {
+        write!(self, "{n:0width$}")
+    }
+}
+
+impl Compose for Vec<u8> {
+    fn put(&mut self, text: &str) -> std::fmt::Result {
+        self.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
+
+    fn number(&mut self, mut n: u32, width: usize) -> std::fmt::Result {
+        let mut digits = [b'0'; 10];
+        let mut at = digits.len();
+        while n > 0 || digits.len() - at < width.max(1) {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        self.extend_from_slice(&digits[at..]);
+        Ok(())
+    }
+}
+
 /// `12/5 08:30`, JST.
-fn short_time(f: &mut std::fmt::Formatter<'_>, instant: Instant) -> std::fmt::Result {
+fn short_time(out: &mut impl Compose, instant: Instant) -> std::fmt::Result {
     let t = to_jst(instant);
-    write!(f, "{}/{} {:02}:{:02}", t.month(), t.day(), t.hour(), t.minute())
+    out.number(t.month(), 1)?;
+    out.put("/")?;
+    out.number(t.day(), 1)?;
+    out.put(" ")?;
+    out.number(t.hour(), 2)?;
+    out.put(":")?;
+    out.number(t.minute(), 2)
+}
+
+impl Text<'_> {
+    /// Writes the text into `out`.
+    pub(super) fn compose(&self, out: &mut impl Compose) -> std::fmt::Result {
+        match *self {
+            Self::Plain(text) => out.put(text),
+            Self::Joined(first, second) => {
+                out.put(first)?;
+                out.put(second)
+            }
+            Self::Named { name, institution } => {
+                out.put(name)?;
+                out.put(" (")?;
+                out.put(institution)?;
+                out.put(")")
+            }
+            Self::Absence { reason, start, end, id } => {
+                out.put("主治医 不在中の代診 (")?;
+                out.put(reason)?;
+                out.put(" ")?;
+                short_time(out, start)?;
+                out.put("〜")?;
+                short_time(out, end)?;
+                out.put(", ")?;
+                out.put(id)?;
+                out.put(")")
+            }
+            Self::OnDuty { role, kind, until } => {
+                out.put("グループの")?;
+                out.put(role)?;
+                out.put(" (")?;
+                out.put(kind)?;
+                out.put(", ")?;
+                short_time(out, until)?;
+                out.put("まで)")
+            }
+            Self::Nearby { place, group, role } => {
+                out.put(place)?;
+                out.put("の ")?;
+                out.put(group)?;
+                out.put(" の")?;
+                out.put(role)
+            }
+            Self::Backup { rank, status, formal } => {
+                out.put("登録順位 ")?;
+                out.number(u32::from(rank), 1)?;
+                out.put(" (")?;
+                out.put(status)?;
+                out.put(if formal { "・在宅療養後方支援病院の正式登録)" } else { ")" })
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for Text<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match *self {
-            Self::Plain(text) => f.write_str(text),
-            Self::Joined(first, second) => {
-                f.write_str(first)?;
-                f.write_str(second)
-            }
-            Self::Named { name, institution } => write!(f, "{name} ({institution})"),
-            Self::Absence { reason, start, end, id } => {
-                write!(f, "主治医 不在中の代診 ({reason} ")?;
-                short_time(f, start)?;
-                f.write_str("〜")?;
-                short_time(f, end)?;
-                write!(f, ", {id})")
-            }
-            Self::OnDuty { role, kind, until } => {
-                write!(f, "グループの{role} ({kind}, ")?;
-                short_time(f, until)?;
-                f.write_str("まで)")
-            }
-            Self::Nearby { place, group, role } => write!(f, "{place}の {group} の{role}"),
-            Self::Backup { rank, status, formal } => {
-                let formal = if formal { "・在宅療養後方支援病院の正式登録" } else { "" };
-                write!(f, "登録順位 {rank} ({status}{formal})")
-            }
-        }
+        self.compose(f)
     }
 }
 
@@ -629,6 +701,76 @@ impl Serialize for Text<'_> {
     }
 }
 
+/// Who a step is, for people: kind, id, name and phone.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(super) struct ContactView<'d> {
+    pub kind: &'static str,
+    pub id: &'d str,
+    pub name: Text<'d>,
+    pub phone: &'d str,
+}
+
+impl<'d> ContactView<'d> {
+    pub(super) fn of(dataset: &'d Dataset, contact: Contact) -> Self {
+        match contact {
+            Contact::Doctor(doctor) => {
+                let d = &dataset.doctors[doctor];
+                let institution = &dataset.clinics[d.clinic].name;
+                Self {
+                    kind: "doctor",
+                    id: d.id.as_str(),
+                    name: Text::Named { name: &d.name, institution },
+                    phone: d.best_phone().as_str(),
+                }
+            }
+            Contact::Station(station) => {
+                let s = &dataset.nurse_stations[station];
+                Self { kind: "station", id: s.id.as_str(), name: Text::Plain(&s.name), phone: s.phone_24h.as_str() }
+            }
+            Contact::Hospital(hospital) => {
+                let h = &dataset.hospitals[hospital];
+                Self { kind: "hospital", id: h.id.as_str(), name: Text::Plain(&h.name), phone: h.phone_24h.as_str() }
+            }
+        }
+    }
+}
+
+/// A step's distance as shown: km to one decimal.
+pub(super) fn shown_km(km: f32) -> f64 {
+    (f64::from(km) * 10.0).round() / 10.0
+}
+
+/// A step's role label and reason.
+pub(super) fn texts(dataset: &Dataset, reason: Reason) -> (Text<'_>, Text<'_>) {
+    match reason {
+        Reason::PrimaryInHours => (Text::Plain("主治医"), Text::Plain("主治医が対応可能 (不在なし・当番時間外)")),
+        Reason::PrimaryOffHours => (Text::Plain("主治医"), Text::Plain("輪番の時間帯のため当番医の後に連絡 (時間外)")),
+        Reason::CoversAbsence(absence) => {
+            let a = &dataset.absences[absence];
+            (Text::Plain("代診医"), Text::Absence { reason: &a.reason, start: a.start, end: a.end, id: a.id.as_str() })
+        }
+        Reason::OnDuty { role, kind, until } => {
+            (Text::Plain(role.label()), Text::OnDuty { role: role.label(), kind: kind.label(), until })
+        }
+        Reason::KnowsPatient => {
+            (Text::Plain("顔合わせ済みのグループ医"), Text::Plain("代診が決まっていないため、顔合わせ済みの医師"))
+        }
+        Reason::NearbyOnDuty { group, role, hops } => (
+            Text::Joined("近隣グループの", role.label()),
+            Text::Nearby {
+                place: if hops == 0 { "同じエリア" } else { "隣接エリア" },
+                group: &dataset.groups[group].name,
+                role: role.label(),
+            },
+        ),
+        Reason::Station => (Text::Plain("訪問看護ステーション"), Text::Plain("24時間対応の連絡先")),
+        Reason::Backup { rank, status, formal } => {
+            (Text::Plain("後方支援病院"), Text::Backup { rank, status: status.label(), formal })
+        }
+        Reason::Acute => (Text::Plain("急性期病院（重症時）"), Text::Plain("重症の場合の搬送先候補 (近い順)")),
+    }
+}
+
 impl CoverChain {
     /// The steps with names, phones and Japanese reasons.
     pub fn describe<'d>(&self, dataset: &'d Dataset) -> Vec<StepView<'d>> {
@@ -636,56 +778,8 @@ impl CoverChain {
             .iter()
             .enumerate()
             .map(|(position, step)| {
-                let (kind, id, name, phone) = match step.contact {
-                    Contact::Doctor(doctor) => {
-                        let d = &dataset.doctors[doctor];
-                        let institution = &dataset.clinics[d.clinic].name;
-                        ("doctor", d.id.as_str(), Text::Named { name: &d.name, institution }, d.best_phone().as_str())
-                    }
-                    Contact::Station(station) => {
-                        let s = &dataset.nurse_stations[station];
-                        ("station", s.id.as_str(), Text::Plain(&s.name), s.phone_24h.as_str())
-                    }
-                    Contact::Hospital(hospital) => {
-                        let h = &dataset.hospitals[hospital];
-                        ("hospital", h.id.as_str(), Text::Plain(&h.name), h.phone_24h.as_str())
-                    }
-                };
-                let (role, reason) = match step.reason {
-                    Reason::PrimaryInHours => {
-                        (Text::Plain("主治医"), Text::Plain("主治医が対応可能 (不在なし・当番時間外)"))
-                    }
-                    Reason::PrimaryOffHours => {
-                        (Text::Plain("主治医"), Text::Plain("輪番の時間帯のため当番医の後に連絡 (時間外)"))
-                    }
-                    Reason::CoversAbsence(absence) => {
-                        let a = &dataset.absences[absence];
-                        let reason = Text::Absence { reason: &a.reason, start: a.start, end: a.end, id: a.id.as_str() };
-                        (Text::Plain("代診医"), reason)
-                    }
-                    Reason::OnDuty { role, kind, until } => {
-                        (Text::Plain(role.label()), Text::OnDuty { role: role.label(), kind: kind.label(), until })
-                    }
-                    Reason::KnowsPatient => (
-                        Text::Plain("顔合わせ済みのグループ医"),
-                        Text::Plain("代診が決まっていないため、顔合わせ済みの医師"),
-                    ),
-                    Reason::NearbyOnDuty { group, role, hops } => (
-                        Text::Joined("近隣グループの", role.label()),
-                        Text::Nearby {
-                            place: if hops == 0 { "同じエリア" } else { "隣接エリア" },
-                            group: &dataset.groups[group].name,
-                            role: role.label(),
-                        },
-                    ),
-                    Reason::Station => (Text::Plain("訪問看護ステーション"), Text::Plain("24時間対応の連絡先")),
-                    Reason::Backup { rank, status, formal } => {
-                        (Text::Plain("後方支援病院"), Text::Backup { rank, status: status.label(), formal })
-                    }
-                    Reason::Acute => {
-                        (Text::Plain("急性期病院（重症時）"), Text::Plain("重症の場合の搬送先候補 (近い順)"))
-                    }
-                };
+                let ContactView { kind, id, name, phone } = ContactView::of(dataset, step.contact);
+                let (role, reason) = texts(dataset, step.reason);
                 StepView {
                     order: position + 1,
                     role,
@@ -694,7 +788,7 @@ impl CoverChain {
                     name,
                     phone,
                     reason,
-                    distance_km: (f64::from(step.distance_km) * 10.0).round() / 10.0,
+                    distance_km: shown_km(step.distance_km),
                     beyond_16km: kind == "doctor" && f64::from(step.distance_km) > HOME_VISIT_LIMIT_KM,
                 }
             })

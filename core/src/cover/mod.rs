@@ -4,10 +4,12 @@
 mod book;
 mod chain;
 mod error;
+mod json;
 
 pub use book::{Duty, RotaBook, VersionScope};
 pub use chain::{Contact, CoverChain, CoverIndex, OnDutyNow, Reason, Step, StepView, Text, Warning};
 pub use error::CoverError;
+pub use json::StepsJson;
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -268,3 +268,91 @@ fn a_later_published_version_answers_only_from_when_it_came_into_force() {
     assert_eq!(old.len(), 2);
     assert!(old.iter().any(|duty| duty.primary == first.primary && duty.superseded_at == Some(published)));
 }
+
+/// Every chain's steps, written from the escaped parts and serialised field by field,
+/// are the same bytes.
+fn assert_steps_json_agrees(dataset: &Dataset, book: &RotaBook) -> usize {
+    let index = CoverIndex::new(dataset, book);
+    let json = StepsJson::new(dataset);
+    let start = parse_instant("2026-12-01T00:00").unwrap();
+    let mut compared = 0;
+    for patient in dataset.patients.indices() {
+        // Every 7 hours 13 minutes through December: days, nights, holidays and absences.
+        for step in 0..103 {
+            let at = start + chrono::Duration::minutes(433 * step);
+            let chain = index.chain(patient, at);
+            let mut written = Vec::new();
+            json.write(&chain, dataset, &mut written);
+            let serialised = serde_json::to_vec(&chain.describe(dataset)).unwrap();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                String::from_utf8(serialised).unwrap(),
+                "{} at {at}",
+                dataset.patients[patient].id
+            );
+            compared += chain.steps.len();
+        }
+    }
+    compared
+}
+
+#[test]
+fn steps_json_is_the_serialised_description() {
+    let (dataset, book) = demo();
+    let steps = assert_steps_json_agrees(&dataset, &book);
+    assert!(steps > 1_000_000, "{steps} steps compared");
+}
+
+#[test]
+fn steps_json_escapes_what_needs_escaping() {
+    // Quotes, backslashes and a tab in names, a group's name and an absence's reason.
+    let (dataset, _) = demo();
+    let mut files = crate::dataset::write(&dataset);
+    let odd = "\"引用\" \t\\ 終";
+    for name in ["clinics.csv", "hospitals.csv", "nurse_stations.csv", "absences.csv"] {
+        let text = files.get(name).unwrap_or_else(|| panic!("{name}")).clone();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(&headers).unwrap();
+        for record in reader.records() {
+            let record = record.unwrap();
+            let fields: Vec<String> = headers
+                .iter()
+                .zip(record.iter())
+                .map(
+                    |(header, field)| {
+                        if ["name", "reason"].contains(&header) { format!("{field} {odd}") } else { field.to_owned() }
+                    },
+                )
+                .collect();
+            writer.write_record(&fields).unwrap();
+        }
+        files.insert(name.to_owned(), String::from_utf8(writer.into_inner().unwrap()).unwrap());
+    }
+    // Group names, in TOML: `name = "…"` lines.
+    let groups = files["groups.toml"]
+        .lines()
+        .map(|line| match line.strip_prefix("name = \"").and_then(|rest| rest.strip_suffix('"')) {
+            Some(name) => format!("name = {}", toml_string(&format!("{name} {odd}"))),
+            None => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    files.insert("groups.toml".to_owned(), groups);
+    let dataset = crate::dataset::parse(&files).expect("still valid");
+    assert!(
+        dataset.groups.iter().all(|group| group.name.ends_with(odd)),
+        "{:?}",
+        dataset.groups.iter().next().map(|g| &g.name)
+    );
+    assert!(dataset.absences.iter().all(|absence| absence.reason.ends_with(odd)));
+    let mut book = RotaBook::new(&dataset);
+    book.add(&dataset, &round_robin_records(&dataset, "2026-12".parse().unwrap())).unwrap();
+    assert_steps_json_agrees(&dataset, &book);
+}
+
+/// `text` as a TOML basic string.
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}

@@ -88,7 +88,7 @@ pub fn event(
     AuditEvent {
         at: stamp(chrono::Utc::now()),
         actor: principal.label.clone(),
-        role: principal.role.audit_label(),
+        role: principal.audit_role.clone(),
         action: action.to_owned(),
         resource: resource.to_owned(),
         patient: patient.to_owned(),

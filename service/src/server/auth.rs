@@ -90,6 +90,8 @@ pub struct Principal {
     pub label: String,
     /// Role and scope.
     pub role: Role,
+    /// The role as the audit trail writes it ([`Role::audit_label`]).
+    pub audit_role: String,
 }
 
 /// The active tokens by hash.
@@ -102,7 +104,12 @@ pub fn token_table(rows: &[TokenRow]) -> TokenTable {
             let role = Role::from_row(row)?;
             Some((
                 row.hash.clone(),
-                Arc::new(Principal { token_hash: row.hash.clone(), label: row.label.clone(), role }),
+                Arc::new(Principal {
+                    token_hash: row.hash.clone(),
+                    label: row.label.clone(),
+                    audit_role: role.audit_label(),
+                    role,
+                }),
             ))
         })
         .collect()

@@ -21,7 +21,7 @@ use super::error::ApiError;
 pub struct Json<T>(pub T);
 
 /// Bytes reserved for a response body: a cover chain is about 3 KB.
-const RESPONSE_CAPACITY: usize = 4096;
+pub const RESPONSE_CAPACITY: usize = 4096;
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {

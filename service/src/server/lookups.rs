@@ -9,7 +9,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::json::{Json, Query};
+use super::json::{Json, Query, RESPONSE_CAPACITY};
+use axum::http::{HeaderValue, header};
 use chrono::{Datelike, NaiveTime};
 use renkei_core::calendar::{Instant, Month, jst_instant, to_jst};
 use renkei_core::dataset::Dataset;
@@ -123,15 +124,6 @@ pub async fn on_duty(
     .into_response())
 }
 
-/// The answer to "whom do I call for this patient".
-#[derive(Debug, Serialize)]
-struct CoverBody<'a> {
-    patient: PatientHead<'a>,
-    at: String,
-    steps: Vec<renkei_core::cover::StepView<'a>>,
-    warnings: Vec<String>,
-}
-
 /// Who the patient is, for the caller to check.
 #[derive(Debug, Serialize)]
 struct PatientHead<'a> {
@@ -167,21 +159,29 @@ pub async fn cover(
     let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
     let chain = snapshot.index().chain(patient, at);
     let p = &d.patients[patient];
-    let body = CoverBody {
-        patient: PatientHead {
-            id: p.id.as_str(),
-            name: &p.name,
-            group: d.groups[p.group].id.as_str(),
-            primary_doctor: d.doctors[p.primary_doctor].id.as_str(),
-            key_person: p.key_person.as_ref().map(|k| KeyPersonView { name: &k.name, phone: k.phone.to_string() }),
-            acp: &p.acp,
-        },
-        at: jst(at),
-        steps: chain.describe(d),
-        warnings: chain.describe_warnings(d),
+    let head = PatientHead {
+        id: p.id.as_str(),
+        name: &p.name,
+        group: d.groups[p.group].id.as_str(),
+        primary_doctor: d.doctors[p.primary_doctor].id.as_str(),
+        key_person: p.key_person.as_ref().map(|k| KeyPersonView { name: &k.name, phone: k.phone.to_string() }),
+        acp: &p.acp,
     };
-    audit::read(&state, &principal, resource, &id, format!("cover chain at {}", body.at), 200);
-    Ok(Json(body).into_response())
+    let at = jst(at);
+    // {"patient": …, "at": …, "steps": […], "warnings": […]}, the steps written from
+    // the contacts' JSON escaped once per snapshot.
+    let mut body = Vec::with_capacity(RESPONSE_CAPACITY);
+    body.extend_from_slice(b"{\"patient\":");
+    serde_json::to_writer(&mut body, &head).map_err(|error| ApiError::Internal(error.into()))?;
+    body.extend_from_slice(b",\"at\":");
+    serde_json::to_writer(&mut body, &at).map_err(|error| ApiError::Internal(error.into()))?;
+    body.extend_from_slice(b",\"steps\":");
+    snapshot.steps_json().write(&chain, d, &mut body);
+    body.extend_from_slice(b",\"warnings\":");
+    serde_json::to_writer(&mut body, &chain.describe_warnings(d)).map_err(|error| ApiError::Internal(error.into()))?;
+    body.push(b'}');
+    audit::read(&state, &principal, resource, &id, format!("cover chain at {at}"), 200);
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
 }
 
 /// What admission needs: the face sheet, the 主治医 to call, consent status.
