@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -20,7 +20,9 @@ use super::AppState;
 use super::audit as audit_events;
 use super::auth::{Principal, Role};
 use super::error::{ApiError, ApiResult, FieldProblem};
-use super::writes::{Write, commit};
+use super::secrets::{self, Secret};
+use super::views::idempotency_key;
+use super::writes::{Keyed, Write, commit, mark_replay};
 use crate::snapshot::{files_of, records_of};
 use crate::store::audit::{self, AuditQuery};
 use crate::store::tokens::{self, TokenRow};
@@ -61,15 +63,21 @@ pub struct NewToken {
     pub scope: Option<String>,
 }
 
-/// Issues a token for a role (admins only). The token is shown once.
+/// Issues a token for a role (admins only). The token is shown once: a retry with the
+/// same `Idempotency-Key` gets the same token under a new secret (the first stops
+/// working), marked `idempotent-replay`.
 #[utoipa::path(post, path = "/tokens", tag = "admin", request_body = NewToken,
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry re-keys the token made by the first request")),
     responses((status = 201, description = "the token, shown once")))]
 pub async fn create_token(
     State(state): State<AppState>,
     principal: Arc<Principal>,
+    headers: HeaderMap,
     Json(body): Json<NewToken>,
 ) -> ApiResult<Response> {
     admin_only(&principal)?;
+    let key = idempotency_key(&headers)?;
+    let request_hash = sha256_hex(&format!("POST /tokens\n{body:?}"));
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let scope = body.scope.clone().unwrap_or_default();
@@ -110,23 +118,18 @@ pub async fn create_token(
         scope_kind: scope_kind.to_owned(),
         scope_id,
     };
-    {
-        let _gate = state.gate().await;
-        let mut tx = state.store().pool().begin().await.map_err(crate::store::StoreError::from)?;
-        tokens::insert(&mut tx, &row, &stamp(chrono::Utc::now())).await?;
-        let event = audit_events::event(
-            &principal,
-            "token_create",
-            "/tokens",
-            "",
-            format!("{} {}", row.label, role.audit_label()),
-            201,
-        );
-        audit::append(&mut tx, &[event]).await?;
-        tx.commit().await.map_err(crate::store::StoreError::from)?;
-    }
+    let keyed = Keyed { token_hash: &principal.token_hash, key: key.as_ref(), request_hash: &request_hash };
+    let detail = format!("{} {}", row.label, role.audit_label());
+    let rekeyed =
+        secrets::store(&state, &principal, keyed, Secret::Token(&row), Some(("token_create", "/tokens", detail)))
+            .await?;
     state.reload_tokens().await?;
-    Ok((StatusCode::CREATED, Json(json!({"token": token, "label": row.label, "role": role}))).into_response())
+    let mut response =
+        (StatusCode::CREATED, Json(json!({"token": token, "label": row.label, "role": role}))).into_response();
+    if rekeyed {
+        mark_replay(&mut response);
+    }
+    Ok(response)
 }
 
 /// The token to revoke.

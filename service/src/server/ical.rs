@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -20,8 +20,11 @@ use super::AppState;
 use super::auth::Principal;
 use super::error::{ApiError, ApiResult};
 use super::lookups::duties_of;
+use super::secrets::{self, Secret};
+use super::views::idempotency_key;
+use super::writes::{Keyed, mark_replay};
 use crate::snapshot::Snapshot;
-use crate::store::{random_token, sha256_hex, stamp, tokens};
+use crate::store::{random_token, sha256_hex, tokens};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -31,39 +34,43 @@ pub fn router() -> Router<AppState> {
         .route("/feeds/{token}", get(feed))
 }
 
-async fn new_feed(state: &AppState, principal: &Principal, kind: &str, id: &str) -> ApiResult<Response> {
+async fn new_feed(
+    state: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+    kind: &str,
+    id: &str,
+) -> ApiResult<Response> {
+    let key = idempotency_key(headers)?;
+    let request_hash = sha256_hex(&format!("POST /{kind}s/{id}/feed"));
     let token = random_token();
-    {
-        let _gate = state.gate().await;
-        let mut connection = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
-        tokens::insert_feed(
-            &mut connection,
-            &sha256_hex(&token),
-            kind,
-            id,
-            &stamp(chrono::Utc::now()),
-            &principal.label,
-        )
-        .await?;
-    }
+    let hash = sha256_hex(&token);
+    let keyed = Keyed { token_hash: &principal.token_hash, key: key.as_ref(), request_hash: &request_hash };
+    let rekeyed = secrets::store(state, principal, keyed, Secret::Feed { hash: &hash, kind, id }, None).await?;
     let url = format!("{}/feeds/{token}.ics", state.config().public_url());
-    Ok((
+    let mut response = (
         StatusCode::CREATED,
         Json(json!({
             "url": url,
             "note": "この URL を知る人は当番を閲覧できます。共有しないでください (anyone with this URL sees the duties; keep it private)",
         })),
     )
-        .into_response())
+        .into_response();
+    if rekeyed {
+        mark_replay(&mut response);
+    }
+    Ok(response)
 }
 
-#[utoipa::path(post, path = "/doctors/{id}/feed", tag = "calendar", params(("id" = String, Path, description = "doctor id")),
+#[utoipa::path(post, path = "/doctors/{id}/feed", tag = "calendar", params(("id" = String, Path, description = "doctor id"), ("Idempotency-Key" = Option<String>, Header, description = "a retry re-keys the feed made by the first request")),
     responses((status = 201, description = "the feed URL")))]
-/// A calendar-feed URL of a doctor's duties.
+/// A calendar-feed URL of a doctor's duties. The URL is shown once: a retry with the same
+/// `Idempotency-Key` gets the same feed under a new URL (the first stops working).
 pub async fn doctor_feed(
     State(state): State<AppState>,
     principal: Arc<Principal>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
@@ -71,16 +78,18 @@ pub async fn doctor_feed(
     if !principal.manages_doctor(d, doctor) {
         return Err(ApiError::Forbidden);
     }
-    new_feed(&state, &principal, "doctor", &id).await
+    new_feed(&state, &principal, &headers, "doctor", &id).await
 }
 
-#[utoipa::path(post, path = "/groups/{id}/feed", tag = "calendar", params(("id" = String, Path, description = "group id")),
+#[utoipa::path(post, path = "/groups/{id}/feed", tag = "calendar", params(("id" = String, Path, description = "group id"), ("Idempotency-Key" = Option<String>, Header, description = "a retry re-keys the feed made by the first request")),
     responses((status = 201, description = "the feed URL")))]
-/// A calendar-feed URL of a group's duties.
+/// A calendar-feed URL of a group's duties (a retry with the same `Idempotency-Key` re-keys
+/// the feed, as for a doctor's).
 pub async fn group_feed(
     State(state): State<AppState>,
     principal: Arc<Principal>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
@@ -88,7 +97,7 @@ pub async fn group_feed(
     if !principal.sees_group(d, group) {
         return Err(ApiError::Forbidden);
     }
-    new_feed(&state, &principal, "group", &id).await
+    new_feed(&state, &principal, &headers, "group", &id).await
 }
 
 #[utoipa::path(get, path = "/feeds/{token}", tag = "calendar", params(("token" = String, Path, description = "the feed token, optionally with .ics")),

@@ -17,6 +17,7 @@ pub mod lookups;
 pub mod ops;
 pub mod records;
 pub mod rotas;
+pub mod secrets;
 pub mod views;
 pub mod writes;
 

@@ -48,3 +48,14 @@ pub async fn put(
     .await?;
     Ok(())
 }
+
+/// Replaces the body kept for `key` (a retry that re-keyed a secret keeps the new hash).
+pub async fn replace_body(connection: &mut AnyConnection, token_hash: &str, key: &str, body: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE idempotency SET body = $1 WHERE token_hash = $2 AND key = $3")
+        .bind(body)
+        .bind(token_hash)
+        .bind(key)
+        .execute(connection)
+        .await?;
+    Ok(())
+}

@@ -96,6 +96,17 @@ pub async fn insert_feed(
     Ok(())
 }
 
+/// Gives a feed a new token (the old one stops working); `false` when no feed has
+/// the old one.
+pub async fn rekey_feed(connection: &mut AnyConnection, old_hash: &str, new_hash: &str) -> StoreResult<bool> {
+    let result = sqlx::query("UPDATE feeds SET hash = $1 WHERE hash = $2")
+        .bind(new_hash)
+        .bind(old_hash)
+        .execute(connection)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 /// The subject (kind, id) of a feed token's hash.
 pub async fn feed(connection: &mut AnyConnection, hash: &str) -> StoreResult<Option<(String, String)>> {
     let row: Option<(String, String)> = sqlx::query_as("SELECT subject_kind, subject_id FROM feeds WHERE hash = $1")

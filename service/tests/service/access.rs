@@ -463,3 +463,65 @@ async fn audit_legacy_rows(app: TestApp) {
 }
 
 crate::both!(audit_legacy_rows);
+
+/// Creating a token or a feed with an `Idempotency-Key`: a retry gets the same thing
+/// under a new secret, and the first secret stops working.
+async fn retried_secrets(app: TestApp) {
+    let demo = demo_city(app).await;
+    let admin = demo.tokens.admin.clone();
+    let body = serde_json::json!({"label": "夜間当番 受付", "role": "station", "scope": demo.people.station});
+    let key = [("idempotency-key", "token-1")];
+    let first = demo.post_json("/tokens", &admin, &body, &key).await;
+    first.expect(201);
+    assert_eq!(first.header("idempotent-replay"), None);
+    let first_token = first.json["token"].as_str().expect("token").to_owned();
+    let cover = format!("/patients/{}/cover?at={AT}", demo.people.patient);
+    demo.get(&cover, &first_token).await.expect(200);
+
+    let retry = demo.post_json("/tokens", &admin, &body, &key).await;
+    retry.expect(201);
+    assert_eq!(retry.header("idempotent-replay"), Some("true"));
+    assert_eq!((&retry.json["label"], &retry.json["role"]), (&first.json["label"], &first.json["role"]));
+    let second_token = retry.json["token"].as_str().expect("token").to_owned();
+    assert_ne!(second_token, first_token);
+    demo.get(&cover, &first_token).await.expect(401);
+    demo.get(&cover, &second_token).await.expect(200);
+    // One token for the key: the one a retry made; the audit trail says so.
+    let stations =
+        demo.query_i64("SELECT COUNT(*) FROM tokens WHERE label = '夜間当番 受付' AND revoked_at IS NULL").await;
+    assert_eq!(stations, Some(1));
+    let made = audit_entries(&demo, "&action=token_create").await;
+    assert!(made.iter().any(|entry| entry["detail"].as_str().is_some_and(|d| d.contains("re-keyed"))), "{made:?}");
+    // The key names one request; without a key each request is a new token.
+    let other = serde_json::json!({"label": "別の受付", "role": "station", "scope": demo.people.station});
+    let reused = demo.post_json("/tokens", &admin, &other, &key).await;
+    reused.expect(422);
+    assert_eq!(reused.json["error"]["problems"][0]["field"], "Idempotency-Key", "{}", reused.text);
+    demo.post_json("/tokens", &admin, &body, &[]).await.expect(201);
+    // Revoked meanwhile: a retry does not bring it back.
+    demo.post_json("/tokens/revoke", &admin, &serde_json::json!({"token": second_token}), &[]).await.expect(204);
+    demo.post_json("/tokens", &admin, &body, &key).await.expect(409);
+    demo.get(&cover, &second_token).await.expect(401);
+
+    // A feed: the retry's URL works, the first one no longer does.
+    let path = format!("/doctors/{}/feed", demo.people.doctor);
+    let key = [("idempotency-key", "feed-1")];
+    let feed_path = |response: &Resp| {
+        let url = response.json["url"].as_str().expect("url");
+        format!("/feeds/{}", url.split_once("/feeds/").expect("a feed URL").1)
+    };
+    let first = demo.post_json(&path, &demo.tokens.doctor, &serde_json::json!({}), &key).await;
+    first.expect(201);
+    let retry = demo.post_json(&path, &demo.tokens.doctor, &serde_json::json!({}), &key).await;
+    retry.expect(201);
+    assert_eq!(retry.header("idempotent-replay"), Some("true"));
+    assert_ne!(feed_path(&first), feed_path(&retry));
+    demo.get_anonymous(&feed_path(&first)).await.expect(404);
+    demo.get_anonymous(&feed_path(&retry)).await.expect(200);
+    let group_feed = format!("/groups/{}/feed", demo.people.group);
+    let reused = demo.post_json(&group_feed, &demo.tokens.doctor, &serde_json::json!({}), &key).await;
+    reused.expect(422);
+    assert_eq!(reused.json["error"]["problems"][0]["field"], "Idempotency-Key", "{}", reused.text);
+}
+
+crate::both!(retried_secrets);
