@@ -23,11 +23,16 @@ pub struct Json<T>(pub T);
 /// Bytes reserved for a response body: a cover chain is about 3 KB.
 pub const RESPONSE_CAPACITY: usize = 4096;
 
+/// A response of JSON already written (into a buffer of [`RESPONSE_CAPACITY`]).
+pub fn written(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+}
+
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         let mut body = Vec::with_capacity(RESPONSE_CAPACITY);
         match serde_json::to_writer(&mut body, &self.0) {
-            Ok(()) => ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response(),
+            Ok(()) => written(body),
             Err(error) => ApiError::Internal(anyhow::anyhow!("serialising a response: {error}")).into_response(),
         }
     }

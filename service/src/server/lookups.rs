@@ -9,8 +9,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::json::{Json, Query, RESPONSE_CAPACITY};
-use axum::http::{HeaderValue, header};
+use super::json::{Json, Query, RESPONSE_CAPACITY, written};
 use chrono::{Datelike, NaiveTime};
 use renkei_core::calendar::{Instant, Month, jst_instant, to_jst};
 use renkei_core::dataset::Dataset;
@@ -181,7 +180,7 @@ pub async fn cover(
     serde_json::to_writer(&mut body, &chain.describe_warnings(d)).map_err(|error| ApiError::Internal(error.into()))?;
     body.push(b'}');
     audit::read(&state, &principal, resource, &id, format!("cover chain at {at}"), 200);
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
+    Ok(written(body))
 }
 
 /// What admission needs: the face sheet, the 主治医 to call, consent status.
