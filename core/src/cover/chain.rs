@@ -10,7 +10,7 @@ use super::book::RotaBook;
 use crate::calendar::{DateRange, Instant, Month, SlotKind, expand_slots, to_jst};
 use crate::dataset::Dataset;
 use crate::domain::{
-    Absence, ConsentKind, Doctor, Group, HOME_VISIT_LIMIT_KM, Hospital, Idx, LatLon, NurseStation, Patient,
+    Absence, ConsentKind, Doctor, Group, HOME_VISIT_LIMIT_KM, Hospital, Idx, InForce, LatLon, NurseStation, Patient,
     RegistrationStatus, Role,
 };
 use crate::network::CareNetwork;
@@ -131,6 +131,28 @@ pub struct CoverIndex<'d> {
     schedules: Vec<Vec<(Instant, Instant, SlotKind)>>,
     /// Per area: the 急性期 hospitals of the area and its neighbours.
     acute: Vec<Vec<Idx<Hospital>>>,
+    /// Per doctor, side by side: what a lookup reads of every doctor it considers.
+    doctors: Vec<DoctorFacts>,
+    /// Per hospital: its location.
+    hospitals: Vec<LatLon>,
+    /// Per patient: where its entries start in `backups` and `group_cover` (the last
+    /// entry is the end), so a lookup reads two short runs instead of the patient's
+    /// registrations and consents one record at a time.
+    patient_runs: Vec<(u32, u32)>,
+    /// The active backup registrations, patient by patient, by rank.
+    backups: Vec<(Idx<Hospital>, Reason)>,
+    /// The グループ診療 consents, patient by patient: given on, withdrawn on.
+    group_cover: Vec<InForce>,
+}
+
+/// What a lookup needs of a doctor, in one small record (not a `Doctor`'s cache lines
+/// and its clinic's).
+#[derive(Debug, Clone, Copy)]
+struct DoctorFacts {
+    /// The doctor's clinic's location.
+    clinic: LatLon,
+    /// Whether the doctor has any absence on record.
+    ever_absent: bool,
 }
 
 impl<'d> CoverIndex<'d> {
@@ -198,7 +220,35 @@ impl<'d> CoverIndex<'d> {
                     .collect()
             })
             .collect();
-        Self { dataset, book, nearby, schedules, acute }
+        let doctors = dataset
+            .doctors
+            .enumerate()
+            .map(|(id, doctor)| DoctorFacts {
+                clinic: dataset.clinics[doctor.clinic].location,
+                ever_absent: !dataset.absences_of_doctor(id).is_empty(),
+            })
+            .collect();
+        let hospitals = dataset.hospitals.iter().map(|hospital| hospital.location).collect();
+        let (mut patient_runs, mut backups, mut group_cover) = (Vec::new(), Vec::new(), Vec::new());
+        for patient in dataset.patients.indices() {
+            patient_runs
+                .push((u32::try_from(backups.len()).expect("fits"), u32::try_from(group_cover.len()).expect("fits")));
+            for &registration in dataset.registrations_of_patient(patient) {
+                let r = &dataset.registrations[registration];
+                if r.is_active() {
+                    backups.push((r.hospital, Reason::Backup { rank: r.rank, status: r.status, formal: r.formal }));
+                }
+            }
+            for &consent in dataset.consents_of_patient(patient) {
+                let c = &dataset.consents[consent];
+                if c.kind() == ConsentKind::GroupCover {
+                    group_cover.push(c.in_force());
+                }
+            }
+        }
+        patient_runs
+            .push((u32::try_from(backups.len()).expect("fits"), u32::try_from(group_cover.len()).expect("fits")));
+        Self { dataset, book, nearby, schedules, acute, doctors, hospitals, patient_runs, backups, group_cover }
     }
 
     /// The group's slots by its calendar (staffed or not) that start on a date of `days`.
@@ -244,6 +294,9 @@ impl<'d> CoverIndex<'d> {
 
     /// The doctor's absence at `at`, if any.
     pub fn absence_at(&self, doctor: Idx<Doctor>, at: Instant) -> Option<Idx<Absence>> {
+        if !self.doctors[doctor.index()].ever_absent {
+            return None;
+        }
         let absences = self.dataset.absences_of_doctor(doctor);
         // Sorted by start: only those started by `at` can cover it.
         let started = absences.partition_point(|&a| self.dataset.absences[a].start <= at);
@@ -255,7 +308,7 @@ impl<'d> CoverIndex<'d> {
     }
 
     fn doctor_km(&self, doctor: Idx<Doctor>, home: LatLon) -> f32 {
-        Self::km(self.dataset.clinics[self.dataset.doctors[doctor].clinic].location, home)
+        Self::km(self.doctors[doctor.index()].clinic, home)
     }
 
     /// The escalation chain for `patient` at `at`.
@@ -278,15 +331,14 @@ impl<'d> CoverIndex<'d> {
                 distance_km: Self::km(d.nurse_stations[station].location, home),
             });
         }
-        for &registration in d.registrations_of_patient(patient) {
-            let r = &d.registrations[registration];
-            if r.is_active() {
-                steps.push(Step {
-                    contact: Contact::Hospital(r.hospital),
-                    reason: Reason::Backup { rank: r.rank, status: r.status, formal: r.formal },
-                    distance_km: Self::km(d.hospitals[r.hospital].location, home),
-                });
-            }
+        let ((backups, consents), (backups_end, consents_end)) =
+            (self.patient_runs[patient.index()], self.patient_runs[patient.index() + 1]);
+        for &(hospital, reason) in &self.backups[backups as usize..backups_end as usize] {
+            steps.push(Step {
+                contact: Contact::Hospital(hospital),
+                reason,
+                distance_km: Self::km(self.hospitals[hospital.index()], home),
+            });
         }
         let before_acute = steps.len();
         let mut acute: Vec<Step> = self.acute[group.area.index()]
@@ -296,23 +348,21 @@ impl<'d> CoverIndex<'d> {
                 contact: Contact::Hospital(hospital),
                 reason: Reason::Acute,
                 // Ranked by the cheap planar distance; the listed few get the exact one.
-                distance_km: planar_km(d.hospitals[hospital].location, home),
+                distance_km: planar_km(self.hospitals[hospital.index()], home),
             })
             .collect();
         acute.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
         acute.truncate(ACUTE_LISTED);
         for step in &mut acute {
             if let Contact::Hospital(hospital) = step.contact {
-                step.distance_km = Self::km(d.hospitals[hospital].location, home);
+                step.distance_km = Self::km(self.hospitals[hospital.index()], home);
             }
         }
         acute.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
         steps.extend(acute);
         let date = to_jst(at).date_naive();
-        let consented = d.consents_of_patient(patient).iter().any(|&c| {
-            let consent = &d.consents[c];
-            consent.kind() == ConsentKind::GroupCover && consent.in_force_on(date)
-        });
+        let consented =
+            self.group_cover[consents as usize..consents_end as usize].iter().any(|in_force| in_force.on(date));
         if !consented {
             warnings.push(Warning::NoGroupCoverConsent);
         }
@@ -421,7 +471,7 @@ impl<'d> CoverIndex<'d> {
                         continue;
                     }
                     // Ranked by a cheap planar distance; the listed few get the exact one below.
-                    let clinic = self.dataset.clinics[self.dataset.doctors[doctor].clinic].location;
+                    let clinic = self.doctors[doctor.index()].clinic;
                     found.push(Step {
                         contact,
                         reason: Reason::NearbyOnDuty { group, role, hops },

@@ -356,3 +356,51 @@ fn steps_json_escapes_what_needs_escaping() {
 fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_owned()).to_string()
 }
+
+/// The chain reads backup registrations and consents from runs laid out per patient:
+/// for every patient of the demo city, on days around consents being given and
+/// withdrawn, its backup steps are the patient's active registrations by rank, and it
+/// warns of no グループ診療 consent exactly when no such consent is in force that day.
+#[test]
+fn backups_and_consent_follow_the_records() {
+    use crate::domain::ConsentKind;
+    let (mut dataset, _) = demo();
+    // Withdraw some consents, so that both sides of a withdrawal are asked about.
+    for consent in dataset.consents.indices().step_by(7) {
+        dataset.consents.get_mut(consent).withdrawn_on = chrono::NaiveDate::from_ymd_opt(2026, 12, 10);
+    }
+    let mut book = RotaBook::new(&dataset);
+    book.add(&dataset, &round_robin_records(&dataset, "2026-12".parse().unwrap())).unwrap();
+    let index = CoverIndex::new(&dataset, &book);
+    let mut warned = 0;
+    for at in ["2026-12-09T23:30", "2026-12-10T00:30", "2026-12-20T12:00"] {
+        let at = parse_instant(at).unwrap();
+        let date = crate::calendar::to_jst(at).date_naive();
+        for patient in dataset.patients.indices() {
+            let chain = index.chain(patient, at);
+            let backups: Vec<_> = chain
+                .steps
+                .iter()
+                .filter_map(|step| match (step.contact, step.reason) {
+                    (Contact::Hospital(hospital), Reason::Backup { rank, .. }) => Some((hospital, rank)),
+                    _ => None,
+                })
+                .collect();
+            let registered: Vec<_> = dataset
+                .registrations_of_patient(patient)
+                .iter()
+                .map(|&r| &dataset.registrations[r])
+                .filter(|r| r.is_active())
+                .map(|r| (r.hospital, r.rank))
+                .collect();
+            assert_eq!(backups, registered, "patient {patient:?}");
+            let consented = dataset.consents_of_patient(patient).iter().any(|&c| {
+                dataset.consents[c].kind() == ConsentKind::GroupCover && dataset.consents[c].in_force_on(date)
+            });
+            let warns = chain.warnings.contains(&Warning::NoGroupCoverConsent);
+            assert_eq!(warns, !consented, "patient {patient:?} on {date}");
+            warned += usize::from(warns);
+        }
+    }
+    assert!(warned > 0, "some patient has no consent in force on some day");
+}

@@ -26,7 +26,9 @@ pub use ids::{Entity, Id, Idx, Table, id_number};
 pub use organisation::{Area, CoverageMode, CoveragePolicy, Group};
 pub use patient::{Device, KeyPerson, Patient};
 pub use people::{Capability, Clinic, Doctor, Employment};
-pub use records::{Absence, Consent, ConsentKind, ConsentScope, LedgerEntry, Request, RequestKind, Unavailability};
+pub use records::{
+    Absence, Consent, ConsentKind, ConsentScope, InForce, LedgerEntry, Request, RequestKind, Unavailability,
+};
 pub use rules::{PointsTable, Role, RoleCounts, RoleTable, RotaRules, RotaSettings};
 
 /// Implements [`Entity`] for structs with an `id: Id` field.

@@ -71,13 +71,35 @@ impl Consent {
 
     /// Whether the consent is in force on `date`: given on or before it, not withdrawn.
     pub fn in_force_on(&self, date: NaiveDate) -> bool {
-        self.date <= date && self.withdrawn_on.is_none_or(|withdrawn| date < withdrawn)
+        self.in_force().on(date)
+    }
+
+    /// The days the consent is in force.
+    pub fn in_force(&self) -> InForce {
+        InForce { from: self.date, withdrawn_on: self.withdrawn_on }
     }
 
     /// Whether this is a 専門医相談 consent that names `specialist` (whether or not it
     /// is in force).
     pub fn names_specialist(&self, specialist: Idx<Specialist>) -> bool {
         matches!(&self.scope, ConsentScope::SpecialistConsult { specialists } if specialists.contains(&specialist))
+    }
+}
+
+/// The days a consent is in force: from the day it was given until the day it was
+/// withdrawn, if it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InForce {
+    /// The day given.
+    pub from: NaiveDate,
+    /// The day withdrawn (no longer in force from then), if it was.
+    pub withdrawn_on: Option<NaiveDate>,
+}
+
+impl InForce {
+    /// Whether `date` is one of those days.
+    pub fn on(self, date: NaiveDate) -> bool {
+        self.from <= date && self.withdrawn_on.is_none_or(|withdrawn| date < withdrawn)
     }
 }
 

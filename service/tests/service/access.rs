@@ -409,6 +409,22 @@ async fn audit_batches(app: TestApp) {
         (total as i64, None, true)
     );
     assert_eq!(index_pending(&mut connection).await.expect("index"), 0, "indexed once");
+    // Two indexers at once (two instances of the service): each block is indexed once.
+    let events: Vec<_> = (total..total + 3 * ENTRIES_PER_BLOCK).map(event).collect();
+    let mut tx = pool.begin().await.expect("begin");
+    append(&mut tx, &events).await.expect("append");
+    tx.commit().await.expect("commit");
+    let indexer = |pool: sqlx::AnyPool| {
+        tokio::spawn(async move { index_pending(&mut pool.acquire().await.expect("connection")).await.expect("index") })
+    };
+    let (first, second) = (indexer(pool.clone()), indexer(pool.clone()));
+    let added = first.await.expect("first indexer") + second.await.expect("second indexer");
+    assert!((3..=6).contains(&added), "both indexers finish: {added}");
+    let verification = verify(&mut connection).await.expect("verify");
+    assert_eq!(
+        (verification.entries, verification.first_broken, verification.index_intact),
+        ((total + 3 * ENTRIES_PER_BLOCK) as i64, None, true)
+    );
 }
 
 crate::both!(audit_batches);
