@@ -142,7 +142,8 @@ pub async fn index_pending(connection: &mut AnyConnection) -> StoreResult<usize>
     // The rows are made from the blocks' patient lists inside the database, in index
     // order (each page of the index is written once per batch), rather than sent as
     // parameters: a few bytes per row instead of a bound value each.
-    let expand = if connection.backend_name().eq_ignore_ascii_case("sqlite") {
+    let sqlite = connection.backend_name().eq_ignore_ascii_case("sqlite");
+    let expand = if sqlite {
         "SELECT j.value, b.first_seq FROM audit_block b, json_each(b.patients) j"
     } else {
         "SELECT j.value, b.first_seq FROM audit_block b CROSS JOIN LATERAL json_array_elements_text(b.patients::json) j"
@@ -154,6 +155,12 @@ pub async fn index_pending(connection: &mut AnyConnection) -> StoreResult<usize>
     let mut added = 0;
     loop {
         let mut tx = sqlx::Connection::begin(&mut *connection).await?;
+        if sqlite {
+            // Take SQLite's write lock first (waiting for it under the busy timeout): a
+            // transaction that reads and then writes fails at once with "database is
+            // locked" when another writer got in between.
+            sqlx::query("UPDATE audit_indexed SET through = through").execute(&mut *tx).await?;
+        }
         let (through,): (i64,) = sqlx::query_as("SELECT through FROM audit_indexed").fetch_one(&mut *tx).await?;
         let (last, blocks): (Option<i64>, i64) = sqlx::query_as(
             "SELECT MAX(first_seq), COUNT(*) FROM \
