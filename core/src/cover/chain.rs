@@ -230,9 +230,11 @@ impl<'d> CoverIndex<'d> {
             .collect();
         let hospitals = dataset.hospitals.iter().map(|hospital| hospital.location).collect();
         let (mut patient_runs, mut backups, mut group_cover) = (Vec::new(), Vec::new(), Vec::new());
+        let starts = |backups: &Vec<_>, group_cover: &Vec<_>| {
+            (u32::try_from(backups.len()).expect("fits"), u32::try_from(group_cover.len()).expect("fits"))
+        };
         for patient in dataset.patients.indices() {
-            patient_runs
-                .push((u32::try_from(backups.len()).expect("fits"), u32::try_from(group_cover.len()).expect("fits")));
+            patient_runs.push(starts(&backups, &group_cover));
             for &registration in dataset.registrations_of_patient(patient) {
                 let r = &dataset.registrations[registration];
                 if r.is_active() {
@@ -246,8 +248,7 @@ impl<'d> CoverIndex<'d> {
                 }
             }
         }
-        patient_runs
-            .push((u32::try_from(backups.len()).expect("fits"), u32::try_from(group_cover.len()).expect("fits")));
+        patient_runs.push(starts(&backups, &group_cover));
         Self { dataset, book, nearby, schedules, acute, doctors, hospitals, patient_runs, backups, group_cover }
     }
 
