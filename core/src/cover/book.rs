@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use super::error::CoverError;
+use super::starts::Starts;
 use crate::calendar::{Instant, SlotKind, expand_slots};
 use crate::dataset::Dataset;
 use crate::domain::{Absence, Doctor, Group, Idx, Role};
@@ -37,9 +38,18 @@ pub struct Duty {
 impl Duty {
     /// Whether the duty was part of the rota in force at `instant`.
     pub fn in_force_at(&self, instant: Instant) -> bool {
-        self.in_force_from.is_none_or(|from| from <= instant) && self.superseded_at.is_none_or(|until| instant < until)
+        in_force(self.in_force_from, self.superseded_at, instant)
     }
 }
+
+/// Whether a version in force from `from` (`None`: always before) until `until`
+/// (`None`: still) was in force at `instant`.
+fn in_force(from: Option<Instant>, until: Option<Instant>, instant: Instant) -> bool {
+    from.is_none_or(|from| from <= instant) && until.is_none_or(|until| instant < until)
+}
+
+/// A duty's 当番 and 副当番.
+pub type DutyDoctors<'a> = (&'a [Idx<Doctor>], &'a [Idx<Doctor>]);
 
 /// Which duties a new version of a rota replaces: the groups it staffs over `[from, to)`
 /// (by slot start).
@@ -64,7 +74,55 @@ struct CoverEntry {
 
 impl CoverEntry {
     fn in_force_at(&self, instant: Instant) -> bool {
-        self.in_force_from.is_none_or(|from| from <= instant) && self.superseded_at.is_none_or(|until| instant < until)
+        in_force(self.in_force_from, self.superseded_at, instant)
+    }
+}
+
+/// What a lookup reads of a group's duties, laid out for it: their starts in seconds,
+/// indexed by day; per duty a small record of what decides whether it is running (its
+/// end and when its version was in force) and where its doctors are; and the doctors
+/// of all its duties in one run. A lookup then touches a few cache lines, not the
+/// `Duty` records and their doctor lists.
+#[derive(Debug, Clone, Default)]
+struct GroupLookup {
+    starts: Starts,
+    hot: Vec<HotDuty>,
+    /// Per duty, in order: its 当番, then its 副当番.
+    doctors: Vec<Idx<Doctor>>,
+}
+
+/// A duty as a lookup reads it: well under a cache line.
+#[derive(Debug, Clone, Copy)]
+struct HotDuty {
+    end: Instant,
+    in_force_from: Option<Instant>,
+    superseded_at: Option<Instant>,
+    /// Where the duty's doctors start in [`GroupLookup::doctors`].
+    doctors: u32,
+    primary: u16,
+    secondary: u16,
+}
+
+impl GroupLookup {
+    fn new(duties: &[Duty]) -> Self {
+        let mut doctors = Vec::new();
+        let hot = duties
+            .iter()
+            .map(|duty| {
+                let first = u32::try_from(doctors.len()).expect("fewer than 2^32 duty doctors in a group");
+                doctors.extend_from_slice(&duty.primary);
+                doctors.extend_from_slice(&duty.secondary);
+                HotDuty {
+                    end: duty.end,
+                    in_force_from: duty.in_force_from,
+                    superseded_at: duty.superseded_at,
+                    doctors: first,
+                    primary: u16::try_from(duty.primary.len()).expect("fewer than 2^16 当番 in a slot"),
+                    secondary: u16::try_from(duty.secondary.len()).expect("fewer than 2^16 副当番 in a slot"),
+                }
+            })
+            .collect();
+        Self { starts: Starts::of(duties.iter().map(|duty| duty.start)), hot, doctors }
     }
 }
 
@@ -90,10 +148,8 @@ fn slot_times(
 #[derive(Debug, Clone, Default)]
 pub struct RotaBook {
     duties: Vec<Vec<Duty>>,
-    /// Per group: its duties' starts in Unix seconds, in the same order: what a lookup
-    /// searches (eight bytes a duty rather than a whole `Duty`, so a binary search
-    /// touches a few cache lines instead of one per probe).
-    starts: Vec<Vec<i64>>,
+    /// Per group, derived from `duties`: what a lookup reads.
+    lookup: Vec<GroupLookup>,
     covers: HashMap<Idx<Absence>, Vec<CoverEntry>>,
 }
 
@@ -101,7 +157,7 @@ impl RotaBook {
     /// An empty book for `dataset`'s groups.
     pub fn new(dataset: &Dataset) -> Self {
         let groups = dataset.groups.len();
-        Self { duties: vec![Vec::new(); groups], starts: vec![Vec::new(); groups], covers: HashMap::new() }
+        Self { duties: vec![Vec::new(); groups], lookup: vec![GroupLookup::default(); groups], covers: HashMap::new() }
     }
 
     /// Adds a rota file's records. A duty for a slot already in the book replaces it
@@ -222,36 +278,42 @@ impl RotaBook {
         for duties in &mut self.duties {
             duties.sort_by_key(|duty| (duty.start, duty.kind, duty.in_force_from));
         }
-        self.starts =
-            self.duties.iter().map(|duties| duties.iter().map(|duty| duty.start.timestamp()).collect()).collect();
+        self.lookup = self.duties.iter().map(|duties| GroupLookup::new(duties)).collect();
     }
 
     /// How many of the group's duties (from the first) start at or before `at`.
     fn started_by(&self, group: Idx<Group>, at: Instant) -> usize {
-        // By whole seconds, then exactly (a start within `at`'s second may be later).
-        let seconds = at.timestamp();
         let duties = &self.duties[group.index()];
-        let mut after = self.starts[group.index()].partition_point(|&start| start <= seconds);
-        while after > 0 && duties[after - 1].start > at {
-            after -= 1;
-        }
-        after
+        self.lookup[group.index()].starts.started_by(at, |i| duties[i].start)
+    }
+
+    /// The position of the group's duty running at `at`, from the version in force then.
+    fn running(&self, group: Idx<Group>, at: Instant) -> Option<usize> {
+        let lookup = &self.lookup[group.index()];
+        let horizon = at.timestamp() - LONGEST_SLOT_HOURS * 3600;
+        let starts = lookup.starts.seconds();
+        (0..self.started_by(group, at)).rev().take_while(|&i| starts[i] > horizon).find(|&i| {
+            let duty = &lookup.hot[i];
+            at < duty.end && in_force(duty.in_force_from, duty.superseded_at, at)
+        })
     }
 
     /// The group's duty at `at`, if a slot of its rota is running then, from the
     /// version in force at `at`.
     pub fn duty_at(&self, group: Idx<Group>, at: Instant) -> Option<&Duty> {
-        let after = self.started_by(group, at);
-        let horizon = at.timestamp() - LONGEST_SLOT_HOURS * 3600;
-        let starts = &self.starts[group.index()][..after];
-        let duties = &self.duties[group.index()][..after];
-        starts
-            .iter()
-            .zip(duties)
-            .rev()
-            .take_while(|&(&start, _)| start > horizon)
-            .map(|(_, duty)| duty)
-            .find(|duty| at < duty.end && duty.in_force_at(at))
+        self.running(group, at).map(|i| &self.duties[group.index()][i])
+    }
+
+    /// The 当番 and 副当番 of the group's duty at `at` ([`RotaBook::duty_at`]'s), read
+    /// from the lookup's compact copy: what the chain asks of every nearby group.
+    pub fn on_duty_at(&self, group: Idx<Group>, at: Instant) -> Option<DutyDoctors<'_>> {
+        let lookup = &self.lookup[group.index()];
+        self.running(group, at).map(|i| {
+            let duty = &lookup.hot[i];
+            let (first, primary) = (duty.doctors as usize, usize::from(duty.primary));
+            let doctors = &lookup.doctors[first..first + primary + usize::from(duty.secondary)];
+            doctors.split_at(primary)
+        })
     }
 
     /// The next time the group's on-duty doctors change after `at`: the end of the

@@ -7,6 +7,7 @@ use chrono::{Datelike, Timelike};
 use serde::Serialize;
 
 use super::book::RotaBook;
+use super::starts::Starts;
 use crate::calendar::{DateRange, Instant, Month, SlotKind, expand_slots, to_jst};
 use crate::dataset::Dataset;
 use crate::domain::{
@@ -129,6 +130,8 @@ pub struct CoverIndex<'d> {
     /// Per rotation group: its slots (from its calendar, whatever the rota staffs) over
     /// the months the book spans, by start.
     schedules: Vec<Vec<(Instant, Instant, SlotKind)>>,
+    /// The schedules' starts, indexed by day.
+    schedule_starts: Vec<Starts>,
     /// Per area: the 急性期 hospitals of the area and its neighbours.
     acute: Vec<Vec<Idx<Hospital>>>,
     /// Per doctor, side by side: what a lookup reads of every doctor it considers.
@@ -189,7 +192,7 @@ impl<'d> CoverIndex<'d> {
                 near
             })
             .collect();
-        let schedules = dataset
+        let schedules: Vec<Vec<(Instant, Instant, SlotKind)>> = dataset
             .groups
             .enumerate()
             .map(|(g, group)| {
@@ -249,7 +252,20 @@ impl<'d> CoverIndex<'d> {
             }
         }
         patient_runs.push(starts(&backups, &group_cover));
-        Self { dataset, book, nearby, schedules, acute, doctors, hospitals, patient_runs, backups, group_cover }
+        let schedule_starts = schedules.iter().map(|schedule| Starts::of(schedule.iter().map(|slot| slot.0))).collect();
+        Self {
+            dataset,
+            book,
+            nearby,
+            schedules,
+            schedule_starts,
+            acute,
+            doctors,
+            hospitals,
+            patient_runs,
+            backups,
+            group_cover,
+        }
     }
 
     /// The group's slots by its calendar (staffed or not) that start on a date of `days`.
@@ -271,7 +287,7 @@ impl<'d> CoverIndex<'d> {
         let inside =
             schedule.first().is_some_and(|first| first.0 <= at) && schedule.last().is_some_and(|last| at < last.1);
         if inside {
-            let after = schedule.partition_point(|slot| slot.0 <= at);
+            let after = self.schedule_starts[group.index()].started_by(at, |i| schedule[i].0);
             return schedule[..after].iter().rev().take(2).find(|slot| at < slot.1).copied();
         }
         // Outside the published months: read the calendar (a night may start the day before).
@@ -462,8 +478,8 @@ impl<'d> CoverIndex<'d> {
     fn push_nearby_on_duty(&self, p: &Patient, at: Instant, steps: &mut Vec<Step>) {
         let mut found: Vec<Step> = Vec::new();
         for &(group, hops) in &self.nearby[p.group.index()] {
-            let Some(duty) = self.book.duty_at(group, at) else { continue };
-            for (role, doctors) in [(Role::Primary, &duty.primary), (Role::Secondary, &duty.secondary)] {
+            let Some((primary, secondary)) = self.book.on_duty_at(group, at) else { continue };
+            for (role, doctors) in [(Role::Primary, primary), (Role::Secondary, secondary)] {
                 for &doctor in doctors {
                     let contact = Contact::Doctor(doctor);
                     if steps.iter().chain(&found).any(|step| step.contact == contact)
@@ -515,7 +531,7 @@ impl CoverIndex<'_> {
         }
         let schedule = &self.schedules[group.index()];
         if let Some(next) = schedule
-            .get(schedule.partition_point(|slot| slot.0 <= at))
+            .get(self.schedule_starts[group.index()].started_by(at, |i| schedule[i].0))
             .filter(|_| schedule.first().is_some_and(|first| first.0 <= at))
         {
             return Some(next.0);

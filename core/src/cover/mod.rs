@@ -5,8 +5,9 @@ mod book;
 mod chain;
 mod error;
 mod json;
+mod starts;
 
-pub use book::{Duty, RotaBook, VersionScope};
+pub use book::{Duty, DutyDoctors, RotaBook, VersionScope};
 pub use chain::{Contact, CoverChain, CoverIndex, OnDutyNow, Reason, Step, StepView, Text, Warning};
 pub use error::CoverError;
 pub use json::StepsJson;

@@ -1,6 +1,8 @@
 //! The cover chain on the demo city, with a round-robin rota built here (so these tests
 //! do not depend on the solver).
 
+use chrono::Datelike;
+
 use super::*;
 use crate::calendar::{Month, expand_slots, parse_instant};
 use crate::dataset::Dataset;
@@ -222,12 +224,12 @@ fn a_later_rota_version_replaces_the_earlier_one_slot_by_slot() {
     assert_eq!(book.add(&dataset, &bad), Err(CoverError::UnknownDoctor { id: "D9999".into() }));
 }
 
-#[test]
-fn a_later_published_version_answers_only_from_when_it_came_into_force() {
+/// The demo city with December's round-robin rota published as a first version over
+/// all groups: the dataset, the rota, its scope and the book.
+fn december_first_version() -> (Dataset, RotaRecords, VersionScope, RotaBook) {
     let dataset = generate(&GeneratorConfig::okayama());
     let month: Month = "2026-12".parse().unwrap();
     let records = round_robin_records(&dataset, month);
-    let group = dataset.groups.lookup("G-NAKA-2").unwrap();
     let scope = VersionScope {
         groups: dataset.groups.indices().collect(),
         from: parse_instant("2026-12-01T00:00").unwrap(),
@@ -235,6 +237,13 @@ fn a_later_published_version_answers_only_from_when_it_came_into_force() {
     };
     let mut book = RotaBook::new(&dataset);
     book.add_version(&dataset, &records, &scope, None).unwrap();
+    (dataset, records, scope, book)
+}
+
+#[test]
+fn a_later_published_version_answers_only_from_when_it_came_into_force() {
+    let (dataset, records, scope, mut book) = december_first_version();
+    let group = dataset.groups.lookup("G-NAKA-2").unwrap();
     let night = parse_instant("2026-12-20T23:00").unwrap();
     let first = book.duty_at(group, night).unwrap().clone();
     assert_eq!(first.in_force_from, None);
@@ -403,4 +412,51 @@ fn backups_and_consent_follow_the_records() {
         }
     }
     assert!(warned > 0, "some patient has no consent in force on some day");
+}
+
+/// The lookup's compact layout (starts by day, small per-duty records, one run of
+/// doctors) answers as a scan of the `Duty` records does: for every group of the demo
+/// city, with a second version published mid-month that re-staffs and drops slots, at
+/// instants every 17 minutes from before December to after it and at every slot's start
+/// and end (and a nanosecond either side).
+#[test]
+fn the_compact_lookup_answers_as_the_duties_do() {
+    let (dataset, records, scope, mut book) = december_first_version();
+    let mut second = records.clone();
+    second.duties.retain(|duty| duty.date.day() % 5 != 0);
+    for (n, duty) in second.duties.iter_mut().enumerate() {
+        if n % 3 == 0 {
+            duty.role = if duty.role == Role::Primary { Role::Secondary } else { Role::Primary };
+        }
+    }
+    let published = parse_instant("2026-12-12T09:17").unwrap() + chrono::Duration::milliseconds(30_250);
+    book.add_version(&dataset, &second, &scope, Some(published)).unwrap();
+
+    let first = parse_instant("2026-11-29T00:00").unwrap();
+    let mut instants: Vec<_> = (0..(36 * 24 * 60 / 17)).map(|k| first + chrono::Duration::minutes(17 * k)).collect();
+    let nanosecond = chrono::Duration::nanoseconds(1);
+    for group in dataset.groups.indices() {
+        for duty in book.all_duties(group) {
+            for edge in [duty.start, duty.end] {
+                instants.extend([edge - nanosecond, edge, edge + nanosecond]);
+            }
+        }
+    }
+    instants.extend([published - nanosecond, published, published + nanosecond]);
+    let mut answered = 0;
+    for group in dataset.groups.indices() {
+        for &at in &instants {
+            // The last-starting (and, within a slot, last-sorted) duty running at `at` in the version then in force.
+            let scanned = book
+                .all_duties(group)
+                .iter()
+                .rev()
+                .find(|duty| duty.start <= at && at < duty.end && duty.in_force_at(at));
+            assert_eq!(book.duty_at(group, at), scanned, "{} at {at}", dataset.groups[group].id);
+            let doctors = scanned.map(|duty| (duty.primary.as_slice(), duty.secondary.as_slice()));
+            assert_eq!(book.on_duty_at(group, at), doctors, "{} at {at}", dataset.groups[group].id);
+            answered += usize::from(scanned.is_some());
+        }
+    }
+    assert!(answered > 10_000, "most instants fall in a staffed slot: {answered}");
 }
