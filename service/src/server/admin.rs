@@ -151,7 +151,7 @@ pub async fn revoke_token(
     admin_only(&principal)?;
     let revoked = {
         let _gate = state.gate().await;
-        let mut tx = state.store().pool().begin().await.map_err(crate::store::StoreError::from)?;
+        let mut tx = state.store().begin_write().await?;
         let revoked = tokens::revoke(&mut tx, &sha256_hex(&body.token), &stamp(chrono::Utc::now())).await?;
         let event = audit_events::event(&principal, "token_revoke", "/tokens/revoke", "", String::new(), 204);
         audit::append(&mut tx, &[event]).await?;

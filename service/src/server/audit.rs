@@ -53,7 +53,7 @@ impl AuditSink {
             return Ok(());
         }
         let result = async {
-            let mut tx = state.store().pool().begin().await?;
+            let mut tx = state.store().begin_write().await?;
             append(&mut tx, &events).await?;
             tx.commit().await?;
             StoreResult::Ok(())

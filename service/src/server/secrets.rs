@@ -80,7 +80,7 @@ pub async fn store(
         let earlier = kept(state, keyed.token_hash, keyed.key, keyed.request_hash).await?;
         let now = stamp(chrono::Utc::now());
         let earlier_hash = earlier.as_ref().map(|kept| created_id(&kept.body)).transpose()?;
-        let mut tx = state.store().pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = state.store().begin_write().await?;
         let body = serde_json::json!({ "created": secret.hash() }).to_string();
         let stored = async {
             match (&earlier_hash, keyed.key) {

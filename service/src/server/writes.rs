@@ -251,7 +251,7 @@ pub async fn commit_keyed<T: Send + 'static>(
         .await
         .map_err(|error| ApiError::Internal(error.into()))??;
 
-        let mut tx = state.store().pool().begin().await.map_err(crate::store::StoreError::from)?;
+        let mut tx = state.store().begin_write().await?;
         // Writes that change what lookups read advance the state version first; the
         // others (swap steps) are guarded by their own row versions.
         if next.is_some() && !advance_state(&mut *tx, current.version, &now).await? {

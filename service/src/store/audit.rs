@@ -19,7 +19,7 @@ use sqlx::{AnyConnection, Row};
 
 use sha2::{Digest, Sha256};
 
-use super::{StoreError, StoreResult, hex};
+use super::{StoreError, StoreResult, begin_write, hex};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "renkei-audit-genesis";
@@ -154,13 +154,7 @@ pub async fn index_pending(connection: &mut AnyConnection) -> StoreResult<usize>
     );
     let mut added = 0;
     loop {
-        let mut tx = sqlx::Connection::begin(&mut *connection).await?;
-        if sqlite {
-            // Take SQLite's write lock first (waiting for it under the busy timeout): a
-            // transaction that reads and then writes fails at once with "database is
-            // locked" when another writer got in between.
-            sqlx::query("UPDATE audit_indexed SET through = through").execute(&mut *tx).await?;
-        }
+        let mut tx = begin_write(&mut *connection).await?;
         let (through,): (i64,) = sqlx::query_as("SELECT through FROM audit_indexed").fetch_one(&mut *tx).await?;
         let (last, blocks): (Option<i64>, i64) = sqlx::query_as(
             "SELECT MAX(first_seq), COUNT(*) FROM \

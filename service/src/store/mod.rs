@@ -13,7 +13,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 
 /// The database behind a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +141,14 @@ impl Store {
         &self.pool
     }
 
+    /// Begins a transaction that writes; see [`begin_write`].
+    pub async fn begin_write(&self) -> StoreResult<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with(BEGIN_WRITE_SQLITE).await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -155,6 +163,21 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+const BEGIN_WRITE_SQLITE: &str = "BEGIN IMMEDIATE";
+
+/// Begins a transaction that writes, on `connection`. On SQLite it takes the write lock
+/// at once (`BEGIN IMMEDIATE`, waiting for it under the busy timeout): a transaction that
+/// reads before it writes would otherwise fail at once with "database is locked" when
+/// another writer (another instance, the command line) got in between. PostgreSQL's
+/// row locks and constraints need no such thing.
+pub async fn begin_write(connection: &mut AnyConnection) -> StoreResult<Transaction<'_, Any>> {
+    Ok(if connection.backend_name().eq_ignore_ascii_case("sqlite") {
+        connection.begin_with(BEGIN_WRITE_SQLITE).await?
+    } else {
+        connection.begin().await?
+    })
 }
 
 /// The current time as stored: UTC RFC 3339 with microseconds, fixed width, so text
@@ -177,8 +200,8 @@ pub async fn state_version<'e>(executor: impl Executor<'e, Database = sqlx::Any>
 }
 
 /// Advances the state version from `expected` (compare-and-set); `false` when another
-/// writer advanced it first. Called first in every writing transaction, so the
-/// transaction takes the write lock at once (SQLite) and writers are serialised.
+/// writer advanced it first. Called first in every writing transaction (begun by
+/// [`Store::begin_write`]), so writers are serialised on both stores.
 pub async fn advance_state<'e>(
     executor: impl Executor<'e, Database = sqlx::Any>,
     expected: i64,

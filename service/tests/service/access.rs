@@ -429,6 +429,61 @@ async fn audit_batches(app: TestApp) {
 
 crate::both!(audit_batches);
 
+/// Two writers appending to the trail at once (two instances, or the service and the
+/// command line, on one database) both get every batch in and keep one chain. `append`
+/// reads the chain's head before it inserts: on SQLite each transaction takes the write
+/// lock when it begins, so the writers wait for each other and never conflict; on
+/// PostgreSQL one of two writers from the same head loses on the block's key with a
+/// conflict, which its caller retries (as the service's callers do).
+async fn concurrent_appends(app: TestApp) {
+    use renkei_service::store::Backend;
+    use renkei_service::store::audit::{AuditEvent, append, verify};
+    const ROUNDS: usize = 25;
+    let writer = |name: &'static str| {
+        let store = app.state.store().clone();
+        tokio::spawn(async move {
+            let mut conflicts = 0;
+            for round in 0..ROUNDS {
+                let events: Vec<_> = (0..3)
+                    .map(|n| AuditEvent {
+                        at: format!("2026-12-01T00:00:00.{round:03}{n:03}Z"),
+                        actor: name.to_owned(),
+                        role: "admin".to_owned(),
+                        action: "read".to_owned(),
+                        resource: "GET /patients/{id}/cover".to_owned(),
+                        patient: format!("P{round:06}"),
+                        detail: String::new(),
+                        result: "200".to_owned(),
+                    })
+                    .collect();
+                loop {
+                    let mut tx = store.begin_write().await.expect("begin");
+                    match append(&mut tx, &events).await {
+                        Ok(()) => {
+                            tx.commit().await.expect("commit");
+                            break;
+                        }
+                        Err(error) if error.is_conflict() => conflicts += 1,
+                        Err(error) => panic!("append while another writer appends: {error}"),
+                    }
+                }
+            }
+            conflicts
+        })
+    };
+    let mut connection = app.state.store().pool().acquire().await.expect("connection");
+    let before = verify(&mut connection).await.expect("verify").entries;
+    let (first, second) = (writer("first"), writer("second"));
+    let conflicts = first.await.expect("first writer") + second.await.expect("second writer");
+    if app.state.store().backend() == Backend::Sqlite {
+        assert_eq!(conflicts, 0, "SQLite writers wait for the write lock");
+    }
+    let verification = verify(&mut connection).await.expect("verify");
+    assert_eq!((verification.entries, verification.first_broken), (before + (2 * ROUNDS * 3) as i64, None));
+}
+
+crate::both!(concurrent_appends);
+
 /// A trail written one row per entry (before migration 2) becomes blocks of one entry
 /// with the same chain: every entry and hash reads back, and the chain verifies.
 async fn audit_legacy_rows(app: TestApp) {
