@@ -134,6 +134,11 @@ pub struct Query<T>(pub T);
 
 /// Reads a query string as a `T`, naming the parameter that fails.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    // Read plainly first (a lookup's one parameter); only a failure is read again,
+    // tracking the path, to name the parameter.
+    if let Ok(value) = T::deserialize(serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()))) {
+        return Ok(value);
+    }
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
