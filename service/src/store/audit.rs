@@ -19,7 +19,7 @@ use sqlx::{AnyConnection, Row};
 
 use sha2::{Digest, Sha256};
 
-use super::{StoreError, StoreResult, begin_write, hex};
+use super::{Backend, StoreError, StoreResult, begin_write, hex};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "renkei-audit-genesis";
@@ -142,8 +142,7 @@ pub async fn index_pending(connection: &mut AnyConnection) -> StoreResult<usize>
     // The rows are made from the blocks' patient lists inside the database, in index
     // order (each page of the index is written once per batch), rather than sent as
     // parameters: a few bytes per row instead of a bound value each.
-    let sqlite = connection.backend_name().eq_ignore_ascii_case("sqlite");
-    let expand = if sqlite {
+    let expand = if Backend::of(connection) == Backend::Sqlite {
         "SELECT j.value, b.first_seq FROM audit_block b, json_each(b.patients) j"
     } else {
         "SELECT j.value, b.first_seq FROM audit_block b CROSS JOIN LATERAL json_array_elements_text(b.patients::json) j"

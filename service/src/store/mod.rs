@@ -24,6 +24,13 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The database behind `connection`.
+    pub(crate) fn of(connection: &AnyConnection) -> Self {
+        if connection.backend_name().eq_ignore_ascii_case("sqlite") { Self::Sqlite } else { Self::Postgres }
+    }
+}
+
 /// A failure of the store. The details are for the log, never for the client.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -173,10 +180,9 @@ const BEGIN_WRITE_SQLITE: &str = "BEGIN IMMEDIATE";
 /// another writer (another instance, the command line) got in between. PostgreSQL's
 /// row locks and constraints need no such thing.
 pub async fn begin_write(connection: &mut AnyConnection) -> StoreResult<Transaction<'_, Any>> {
-    Ok(if connection.backend_name().eq_ignore_ascii_case("sqlite") {
-        connection.begin_with(BEGIN_WRITE_SQLITE).await?
-    } else {
-        connection.begin().await?
+    Ok(match Backend::of(connection) {
+        Backend::Sqlite => connection.begin_with(BEGIN_WRITE_SQLITE).await?,
+        Backend::Postgres => connection.begin().await?,
     })
 }
 
