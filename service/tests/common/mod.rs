@@ -20,7 +20,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use renkei_service::config::Config;
 use renkei_service::server::{AppState, app};
-use renkei_service::store::{Backend, Store};
+use renkei_service::store::{Backend, Store, audit};
 use serde_json::Value;
 use sqlx::Connection;
 use tower::ServiceExt;
@@ -253,6 +253,31 @@ impl TestApp {
             .await
             .expect("SQL")
             .flatten()
+    }
+
+    /// The entries of the audit block starting at `first_seq`, as their JSON (stored
+    /// compressed).
+    pub async fn block_entries(&self, first_seq: i64) -> String {
+        let stored: Vec<u8> = sqlx::query_scalar("SELECT entries_zstd FROM audit_block WHERE first_seq = $1")
+            .bind(first_seq)
+            .fetch_one(self.state.store().pool())
+            .await
+            .expect("the block");
+        String::from_utf8(audit::decompress_entries(&stored).expect("zstd")).expect("UTF-8")
+    }
+
+    /// Replaces the entries of the audit block starting at `first_seq` directly on the
+    /// store (to tamper with it).
+    pub async fn set_block_entries(&self, first_seq: i64, json: &str) {
+        let stored = audit::compress_entries(json.as_bytes()).expect("zstd");
+        let changed = sqlx::query("UPDATE audit_block SET entries_zstd = $1 WHERE first_seq = $2")
+            .bind(stored)
+            .bind(first_seq)
+            .execute(self.state.store().pool())
+            .await
+            .expect("SQL")
+            .rows_affected();
+        assert_eq!(changed, 1, "block {first_seq}");
     }
 
     /// The data version lookups read.

@@ -267,13 +267,11 @@ async fn audit_trail(app: TestApp) {
         .query_i64(&format!("SELECT first_seq FROM audit_block WHERE first_seq <= {target} AND last_seq >= {target}"))
         .await
         .expect("the entry's block");
-    let detail = sql_text(&serde_json::to_string(&nurse_read["detail"]).expect("json"));
-    let changed = demo
-        .execute_sql(&format!(
-            "UPDATE audit_block SET entries = replace(entries, '{detail}', '\"nothing to see\"') WHERE first_seq = {block}"
-        ))
-        .await;
-    assert_eq!(changed, 1);
+    // Altered as someone with the database could: decompressed, edited, recompressed.
+    let detail = serde_json::to_string(&nurse_read["detail"]).expect("json");
+    let stored = demo.block_entries(block).await;
+    assert!(stored.contains(&detail), "{stored}");
+    demo.set_block_entries(block, &stored.replace(&detail, "\"nothing to see\"")).await;
     let verify = demo.get("/audit/verify", &demo.tokens.admin).await;
     verify.expect(200);
     assert_eq!(verify.json["intact"], false, "{}", verify.text);
@@ -281,10 +279,7 @@ async fn audit_trail(app: TestApp) {
     assert_eq!(verify.json["entries"].as_i64(), Some(block - 1), "entries before the break check out");
 
     // Removing a block breaks the chain too (at the first entry of the gap).
-    demo.execute_sql(&format!(
-        "UPDATE audit_block SET entries = replace(entries, '\"nothing to see\"', '{detail}') WHERE first_seq = {block}"
-    ))
-    .await;
+    demo.set_block_entries(block, &stored).await;
     let verify = demo.get("/audit/verify", &demo.tokens.admin).await;
     assert_eq!(
         (verify.json["intact"].clone(), verify.json["index_intact"].clone()),
@@ -488,7 +483,7 @@ crate::both!(concurrent_appends);
 /// with the same chain: every entry and hash reads back, and the chain verifies.
 async fn audit_legacy_rows(app: TestApp) {
     use renkei_service::store::Store;
-    use renkei_service::store::audit::{AuditEvent, AuditQuery, GENESIS, entry_hash, list, verify};
+    use renkei_service::store::audit::{AuditEvent, AuditQuery, GENESIS, append, entry_hash, list, verify};
     let event = |n: usize| AuditEvent {
         at: format!("2026-11-30T00:00:{n:02}Z"),
         actor: format!("旧 \"label\" \\{n}"),
@@ -503,7 +498,7 @@ async fn audit_legacy_rows(app: TestApp) {
     app.execute_sql("DROP TABLE audit_indexed").await;
     app.execute_sql("DROP TABLE audit_patient").await;
     app.execute_sql("DROP TABLE audit_block").await;
-    app.execute_sql("DELETE FROM _sqlx_migrations WHERE version = 2").await;
+    app.execute_sql("DELETE FROM _sqlx_migrations WHERE version >= 2").await;
     app.execute_sql(
         "CREATE TABLE audit_log (seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, \
          action TEXT NOT NULL, resource TEXT NOT NULL, patient TEXT NOT NULL, detail TEXT NOT NULL, \
@@ -521,7 +516,7 @@ async fn audit_legacy_rows(app: TestApp) {
         app.execute_sql(&format!("INSERT INTO audit_log VALUES ({n}, {values})")).await;
         prev = hash;
     }
-    // Opening the store runs migration 2 again.
+    // Opening the store runs migrations 2 and 3 again.
     let store = Store::open(&app.url).await.expect("migrate");
     let mut connection = store.pool().acquire().await.expect("connection");
     let entries = list(&mut connection, &AuditQuery { limit: 10, ..AuditQuery::default() }).await.expect("list");
@@ -531,6 +526,26 @@ async fn audit_legacy_rows(app: TestApp) {
     assert_eq!(list(&mut connection, &of_patient).await.expect("by patient").len(), 1);
     let verification = verify(&mut connection).await.expect("verify");
     assert_eq!((verification.entries, verification.first_broken, verification.index_intact), (3, None, true));
+
+    // Blocks appended now are stored compressed (migration 3), after the text ones, in
+    // one chain.
+    let mut tx = store.begin_write().await.expect("begin");
+    append(&mut tx, &[event(4), event(5)]).await.expect("append");
+    tx.commit().await.expect("commit");
+    let (text, compressed): (i64, i64) = sqlx::query_as(
+        "SELECT CAST(SUM(CASE WHEN entries_zstd IS NULL AND entries <> '' THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN entries_zstd IS NOT NULL AND entries = '' THEN last_seq - first_seq + 1 ELSE 0 END) AS BIGINT) \
+         FROM audit_block",
+    )
+    .fetch_one(&mut *connection)
+    .await
+    .expect("formats");
+    assert_eq!((text, compressed), (3, 2));
+    let entries = list(&mut connection, &AuditQuery { limit: 10, ..AuditQuery::default() }).await.expect("list");
+    assert_eq!(entries.iter().map(|e| e.event.clone()).collect::<Vec<_>>(), (1..=5).map(event).collect::<Vec<_>>());
+    assert_eq!(entries[3].prev_hash, prev);
+    let verification = verify(&mut connection).await.expect("verify");
+    assert_eq!((verification.entries, verification.first_broken, verification.index_intact), (5, None, true));
 }
 
 crate::both!(audit_legacy_rows);
