@@ -19,7 +19,9 @@ use crate::store::{StoreResult, stamp};
 /// How long a read's entry may wait in the queue.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
 /// How often the patient index of the trail is brought up to date.
-pub const INDEX_INTERVAL: Duration = Duration::from_secs(2);
+/// A run every few seconds meets most of a busy trail's patients several times, and
+/// lists each in one posting.
+pub const INDEX_INTERVAL: Duration = Duration::from_secs(10);
 /// A queue this long is flushed at once (four blocks of the trail, one transaction).
 const FLUSH_AT: usize = 2048;
 

@@ -10,10 +10,12 @@
 //! Blocks are numbered by their first entry inside the writer's transaction; two
 //! writers starting from the same head collide on that key and one retries.
 //!
-//! `audit_patient` indexes the blocks by patient. It is derived from the blocks' patient
-//! lists by [`index_pending`], in large batches (the service runs it in the background,
-//! and every query by patient catches it up first): an index ordered by patient,
-//! written with every append, would rewrite pages all over itself each time.
+//! `audit_posting` indexes the blocks by patient: one posting per patient and run of
+//! [`index_pending`], listing the run's blocks the patient's entries are in. It is
+//! derived from the blocks' patient lists in large runs (the service runs it in the
+//! background, and every query by patient catches it up first): an index ordered by
+//! patient, written with every append, would rewrite pages all over itself each time,
+//! and a row per patient and block would cost nearly a row per read.
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -148,25 +150,38 @@ pub fn decompress_entries(stored: &[u8]) -> std::io::Result<Vec<u8>> {
     zstd::stream::decode_all(stored)
 }
 
-/// Blocks per transaction of [`index_pending`].
-const INDEX_BLOCKS_PER_BATCH: i64 = 256;
+/// Blocks per run of [`index_pending`] at most: one posting per patient per run.
+const INDEX_BLOCKS_PER_BATCH: i64 = 1024;
 
-/// Adds the blocks appended since the last run to the patient index, in order, and
-/// returns how many it added. Safe to run from several places at once: rows already
-/// there are skipped, and the mark only moves forward.
-pub async fn index_pending(connection: &mut AnyConnection) -> StoreResult<usize> {
-    // The rows are made from the blocks' patient lists inside the database, in index
-    // order (each page of the index is written once per batch), rather than sent as
-    // parameters: a few bytes per row instead of a bound value each.
-    let expand = if Backend::of(connection) == Backend::Sqlite {
-        "SELECT j.value, b.first_seq FROM audit_block b, json_each(b.patients) j"
+/// How a posting's blocks are joined to the blocks, per backend.
+fn posting_blocks(backend: Backend) -> &'static str {
+    if backend == Backend::Sqlite {
+        "audit_posting p, json_each(p.blocks) j JOIN audit_block b ON b.first_seq = j.value"
     } else {
-        "SELECT j.value, b.first_seq FROM audit_block b CROSS JOIN LATERAL json_array_elements_text(b.patients::json) j"
+        "audit_posting p CROSS JOIN LATERAL json_array_elements_text(p.blocks::json) j \
+         JOIN audit_block b ON b.first_seq = CAST(j.value AS BIGINT)"
+    }
+}
+
+/// Adds the blocks appended since the last run to the patient index, and returns how
+/// many it added: one posting per patient, listing the run's blocks the patient is in.
+/// Safe to run from several places at once: a run that finds the mark moved by another
+/// since it read it undoes its own and goes on from there.
+pub async fn index_pending(connection: &mut AnyConnection) -> StoreResult<usize> {
+    // The postings are made from the blocks' patient lists inside the database, in
+    // index order (each page of the index is written once per run), rather than sent
+    // as parameters.
+    let insert = if Backend::of(connection) == Backend::Sqlite {
+        "INSERT INTO audit_posting (patient, last_block, blocks) \
+         SELECT j.value, MAX(b.first_seq), '[' || group_concat(b.first_seq, ',' ORDER BY b.first_seq) || ']' \
+         FROM audit_block b, json_each(b.patients) j WHERE b.first_seq > $1 AND b.first_seq <= $2 \
+         GROUP BY j.value ORDER BY j.value"
+    } else {
+        "INSERT INTO audit_posting (patient, last_block, blocks) \
+         SELECT j.value, MAX(b.first_seq), '[' || string_agg(CAST(b.first_seq AS TEXT), ',' ORDER BY b.first_seq) || ']' \
+         FROM audit_block b CROSS JOIN LATERAL json_array_elements_text(b.patients::json) j \
+         WHERE b.first_seq > $1 AND b.first_seq <= $2 GROUP BY j.value ORDER BY j.value"
     };
-    let insert = format!(
-        "INSERT INTO audit_patient (patient, first_seq) {expand} WHERE b.first_seq > $1 AND b.first_seq <= $2 \
-         ORDER BY 1, 2 ON CONFLICT (patient, first_seq) DO NOTHING"
-    );
     let mut added = 0;
     loop {
         let mut tx = begin_write(&mut *connection).await?;
@@ -180,8 +195,21 @@ pub async fn index_pending(connection: &mut AnyConnection) -> StoreResult<usize>
         .fetch_one(&mut *tx)
         .await?;
         let Some(last) = last else { return Ok(added) };
-        sqlx::query(&insert).bind(through).bind(last).execute(&mut *tx).await?;
-        sqlx::query("UPDATE audit_indexed SET through = $1 WHERE through < $1").bind(last).execute(&mut *tx).await?;
+        // Moves the mark only from where this run read it. Taken before the postings:
+        // on PostgreSQL a run that read the same mark waits here for this one to end,
+        // then finds the mark moved and undoes its own (its postings would repeat
+        // blocks under other keys).
+        let moved = sqlx::query("UPDATE audit_indexed SET through = $1 WHERE through = $2")
+            .bind(last)
+            .bind(through)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if moved != 1 {
+            tx.rollback().await?;
+            continue;
+        }
+        sqlx::query(insert).bind(through).bind(last).execute(&mut *tx).await?;
         tx.commit().await?;
         added += blocks as usize;
         if blocks < INDEX_BLOCKS_PER_BATCH {
@@ -305,8 +333,12 @@ pub async fn list(connection: &mut AnyConnection, query: &AuditQuery) -> StoreRe
             .await?
         } else {
             sqlx::query(&format!(
-                "SELECT {BLOCK_COLUMNS} FROM audit_patient p JOIN audit_block b ON b.first_seq = p.first_seq \
-                 WHERE p.patient = $1 AND p.first_seq > $2 AND b.last_seq > $3 ORDER BY p.first_seq LIMIT $4"
+                // A patient's postings list ever later blocks (each run indexes the
+                // blocks after the last run's), so their order, then the blocks', is
+                // chain order, read in the index's order.
+                "SELECT {BLOCK_COLUMNS} FROM {} WHERE p.patient = $1 AND p.last_block > $2 AND b.first_seq > $2 \
+                 AND b.last_seq > $3 ORDER BY p.last_block, b.first_seq LIMIT $4",
+                posting_blocks(Backend::of(connection))
             ))
             .bind(patient.to_owned())
             .bind(lowest)
@@ -399,24 +431,32 @@ pub async fn verify(connection: &mut AnyConnection) -> StoreResult<Verification>
             expected = block.last_seq + 1;
         }
     }
-    // The index as stored, in key order.
+    // The index as stored, in key order: every block each posting lists.
     let mut stored = IndexDigest::default();
-    let (mut patient, mut first_seq) = (String::new(), i64::MIN);
+    let (mut patient, mut last_block) = (String::new(), i64::MIN);
     loop {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT patient, first_seq FROM audit_patient WHERE (patient, first_seq) > ($1, $2) \
-             ORDER BY patient, first_seq LIMIT $3",
+        let rows: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT patient, last_block, blocks FROM audit_posting WHERE (patient, last_block) > ($1, $2) \
+             ORDER BY patient, last_block LIMIT $3",
         )
         .bind(patient.clone())
-        .bind(first_seq)
+        .bind(last_block)
         .bind(INDEX_ROWS_PER_READ)
         .fetch_all(&mut *connection)
         .await?;
-        let Some(last) = rows.last().cloned() else { break };
-        for (patient, first_seq) in rows.iter().filter(|row| row.1 <= through) {
-            stored.add(patient, *first_seq);
+        let Some(last) = rows.last() else { break };
+        for (patient, last_block, blocks) in &rows {
+            let Ok(blocks) = serde_json::from_str::<Vec<i64>>(blocks) else {
+                return Ok(Verification { entries: expected - 1, first_broken: None, index_intact: false });
+            };
+            if blocks.last() != Some(last_block) {
+                return Ok(Verification { entries: expected - 1, first_broken: None, index_intact: false });
+            }
+            for block in blocks.into_iter().filter(|&block| block <= through) {
+                stored.add(patient, block);
+            }
         }
-        (patient, first_seq) = last;
+        (patient, last_block) = (last.0.clone(), last.1);
     }
     Ok(Verification { entries: expected - 1, first_broken: None, index_intact: stored == index })
 }
