@@ -452,6 +452,15 @@ async fn audit_batches(app: TestApp) {
     }
     let verification = verify(&mut connection).await.expect("verify");
     assert_eq!((verification.entries, verification.index_intact), (all.len() as i64, true));
+    // A posting altered so that it no longer lists its blocks is found.
+    let last = "(SELECT MAX(last_block) FROM audit_posting WHERE patient = 'P000003')";
+    for altered in ["[1]", "not a list"] {
+        let sql =
+            format!("UPDATE audit_posting SET blocks = '{altered}' WHERE patient = 'P000003' AND last_block = {last}");
+        assert_eq!(sqlx::query(&sql).execute(&mut *connection).await.expect("alter").rows_affected(), 1);
+        let verification = verify(&mut connection).await.expect("verify");
+        assert_eq!((verification.first_broken, verification.index_intact), (None, false), "{altered}");
+    }
 }
 
 crate::both!(audit_batches);
