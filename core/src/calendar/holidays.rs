@@ -63,6 +63,27 @@ pub fn holidays_in_year(year: i32) -> Result<Vec<Holiday>, YearOutOfRange> {
     if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
         return Err(YearOutOfRange { year });
     }
+    let all = table();
+    let from = all.partition_point(|h| h.date.year() < year);
+    let to = all.partition_point(|h| h.date.year() <= year);
+    Ok(all[from..to].to_vec())
+}
+
+/// The holiday on `date`, if it is one. Dates outside the supported years are never holidays.
+pub fn holiday_on(date: NaiveDate) -> Option<Holiday> {
+    let all = table();
+    all.binary_search_by_key(&date, |h| h.date).ok().map(|i| all[i])
+}
+
+/// Every holiday of the supported years, in date order, computed once (about 2,500
+/// days): a day's type is asked for every day of every rota and many lookups.
+fn table() -> &'static [Holiday] {
+    static TABLE: std::sync::OnceLock<Vec<Holiday>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| (FIRST_YEAR..=LAST_YEAR).flat_map(compute_year).collect())
+}
+
+/// The holidays of one supported year, from the law, in date order.
+fn compute_year(year: i32) -> Vec<Holiday> {
     let mut named = named_holidays(year);
     named.sort_by_key(|&(date, _)| date);
     let is_named = |date: NaiveDate| named.iter().any(|&(d, _)| d == date);
@@ -105,12 +126,7 @@ pub fn holidays_in_year(year: i32) -> Result<Vec<Holiday>, YearOutOfRange> {
     }
 
     holidays.sort_by_key(|h| h.date);
-    Ok(holidays)
-}
-
-/// The holiday on `date`, if it is one. Dates outside the supported years are never holidays.
-pub fn holiday_on(date: NaiveDate) -> Option<Holiday> {
-    holidays_in_year(date.year()).ok()?.into_iter().find(|h| h.date == date)
+    holidays
 }
 
 /// The named holidays (国民の祝日) of one year, unsorted.
@@ -301,6 +317,19 @@ mod tests {
         assert_eq!(is_holiday(2019, 5, 1), Some("天皇の即位の日"));
         assert_eq!(is_holiday(2019, 12, 23), None); // no 天皇誕生日 in 2019
         assert_eq!(is_holiday(1989, 2, 24), Some("大喪の礼"));
+    }
+
+    #[test]
+    fn the_table_holds_each_year_as_the_law_computes_it() {
+        for year in FIRST_YEAR..=LAST_YEAR {
+            let computed = compute_year(year);
+            assert_eq!(holidays_in_year(year).unwrap(), computed, "{year}");
+            for holiday in &computed {
+                assert_eq!(holiday_on(holiday.date), Some(*holiday));
+            }
+        }
+        assert_eq!(holiday_on(ymd(1954, 1, 1)), None);
+        assert_eq!(holiday_on(ymd(2100, 1, 1)), None);
     }
 
     #[test]
