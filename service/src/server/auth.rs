@@ -17,10 +17,10 @@ use chrono::NaiveDate;
 use renkei_core::dataset::Dataset;
 use renkei_core::domain::{Area, ConsentKind, ConsentScope, Doctor, Group, Idx, Patient};
 use serde::Serialize;
+use sha2::Digest;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::store::sha256_hex;
 use crate::store::tokens::TokenRow;
 
 /// A token's role and scope (ids, resolved against the current data per request).
@@ -94,8 +94,16 @@ pub struct Principal {
     pub audit_role: String,
 }
 
-/// The active tokens by hash.
-pub type TokenTable = HashMap<String, Arc<Principal>>;
+/// The active tokens by the SHA-256 digest of the token (a request hashes its token
+/// and looks the digest up, with nothing to allocate).
+pub type TokenTable = HashMap<[u8; 32], Arc<Principal>>;
+
+/// The digest of a stored token hash (64 hex digits), or `None` if it is not one.
+fn digest_of_hex(text: &str) -> Option<[u8; 32]> {
+    let mut digest = [0; 32];
+    hex::decode_to_slice(text, &mut digest).ok()?;
+    Some(digest)
+}
 
 /// Builds the table from stored rows (rows with an unknown role are skipped).
 pub fn token_table(rows: &[TokenRow]) -> TokenTable {
@@ -103,7 +111,7 @@ pub fn token_table(rows: &[TokenRow]) -> TokenTable {
         .filter_map(|row| {
             let role = Role::from_row(row)?;
             Some((
-                row.hash.clone(),
+                digest_of_hex(&row.hash)?,
                 Arc::new(Principal {
                     token_hash: row.hash.clone(),
                     label: row.label.clone(),
@@ -126,7 +134,8 @@ impl FromRequestParts<AppState> for Arc<Principal> {
             .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or(ApiError::Unauthorized)?;
-        state.tokens().get(&sha256_hex(token)).cloned().ok_or(ApiError::Unauthorized)
+        let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        state.tokens().get(&digest).cloned().ok_or(ApiError::Unauthorized)
     }
 }
 

@@ -23,7 +23,7 @@ use sqlx::{AnyConnection, Row};
 
 use sha2::{Digest, Sha256};
 
-use super::{Backend, StoreError, StoreResult, begin_write, hex};
+use super::{Backend, StoreError, StoreResult, begin_write};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "renkei-audit-genesis";
@@ -87,7 +87,7 @@ pub fn entry_hash(seq: i64, event: &AuditEvent, prev_hash: &str) -> String {
         hasher.update("\u{1f}");
         hasher.update(field);
     }
-    hex(&hasher.finalize())
+    hex::encode(hasher.finalize())
 }
 
 /// The last entry's number and hash.

@@ -226,21 +226,11 @@ pub async fn advance_state<'e>(
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system's random source");
-    hex(&bytes)
+    hex::encode(bytes)
 }
 
 /// SHA-256 of `text`, hex.
 pub fn sha256_hex(text: &str) -> String {
     use sha2::Digest;
-    hex(&sha2::Sha256::digest(text.as_bytes()))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &byte in bytes {
-        out.push(DIGITS[usize::from(byte >> 4)] as char);
-        out.push(DIGITS[usize::from(byte & 0x0f)] as char);
-    }
-    out
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
 }
