@@ -1,26 +1,63 @@
 //! Operations: health, readiness, Prometheus metrics, the OpenAPI document and its
 //! browsable page.
 
-use std::sync::OnceLock;
-use std::time::Instant;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::json::Json;
+use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde_json::json;
 
 use super::AppState;
 
-/// The Prometheus recorder, installed once per process.
+/// The Prometheus recorder, installed once per process, and the request metrics'
+/// handles.
 #[derive(Clone)]
 pub struct Metrics {
     handle: PrometheusHandle,
+    routes: Routes,
+}
+
+/// Every route's request metrics, by path pattern.
+type Routes = Arc<RwLock<HashMap<Box<str>, Arc<RouteMetrics>>>>;
+
+/// One route's request metrics, registered with the recorder once rather than looked
+/// up by their labels on every request.
+pub struct RouteMetrics {
+    route: Box<str>,
+    duration: Histogram,
+    /// Requests by method and status (a route sees few pairs).
+    requests: RwLock<Vec<(Method, StatusCode, Counter)>>,
+}
+
+impl RouteMetrics {
+    /// Counts and times one request.
+    fn record(&self, method: &Method, status: StatusCode, took: Duration) {
+        self.duration.record(took.as_secs_f64());
+        let known = |requests: &[(Method, StatusCode, Counter)]| {
+            requests.iter().find(|(m, s, _)| m == method && *s == status).map(|(_, _, counter)| counter.clone())
+        };
+        let found = known(&self.requests.read().expect("metrics"));
+        let counter = found.unwrap_or_else(|| {
+            let mut requests = self.requests.write().expect("metrics");
+            known(&requests).unwrap_or_else(|| {
+                let counter = metrics::counter!("renkei_http_requests_total",
+                    "route" => self.route.to_string(), "method" => method.to_string(), "status" => status.as_u16().to_string());
+                requests.push((method.clone(), status, counter.clone()));
+                counter
+            })
+        });
+        counter.increment(1);
+    }
 }
 
 impl std::fmt::Debug for Metrics {
@@ -33,6 +70,7 @@ impl Metrics {
     /// The process's recorder (installed on first use).
     pub fn new() -> Self {
         static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+        static ROUTES: OnceLock<Routes> = OnceLock::new();
         let handle = HANDLE
             .get_or_init(|| {
                 let recorder = PrometheusBuilder::new()
@@ -45,7 +83,26 @@ impl Metrics {
                 handle
             })
             .clone();
-        Self { handle }
+        Self { handle, routes: ROUTES.get_or_init(Arc::default).clone() }
+    }
+
+    /// The metrics of a route (its path pattern), registered on its first request.
+    fn route(&self, route: &str) -> Arc<RouteMetrics> {
+        if let Some(found) = self.routes.read().expect("metrics").get(route) {
+            return found.clone();
+        }
+        self.routes
+            .write()
+            .expect("metrics")
+            .entry(route.into())
+            .or_insert_with(|| {
+                Arc::new(RouteMetrics {
+                    route: route.into(),
+                    duration: metrics::histogram!("renkei_http_request_duration_seconds", "route" => route.to_owned()),
+                    requests: RwLock::default(),
+                })
+            })
+            .clone()
     }
 }
 
@@ -64,20 +121,37 @@ pub fn router() -> Router<AppState> {
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", super::admin::api_doc()))
 }
 
+/// The method as counted: the standard ones by name, any other as `OTHER`, so that
+/// clients cannot add labels without bound.
+fn counted_method(method: &Method) -> Method {
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    if STANDARD.contains(method) {
+        method.clone()
+    } else {
+        static OTHER: OnceLock<Method> = OnceLock::new();
+        OTHER.get_or_init(|| Method::from_bytes(b"OTHER").expect("a method name")).clone()
+    }
+}
+
 /// Counts and times every request by route.
-pub async fn track(State(_state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    // Routes are the path patterns, so the set of labels stays small.
+    let route =
+        state.metrics().route(request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str));
+    let method = counted_method(request.method());
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("renkei_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
-        .increment(1);
-    metrics::histogram!("renkei_http_request_duration_seconds", "route" => route)
-        .record(started.elapsed().as_secs_f64());
+    route.record(&method, response.status(), started.elapsed());
     response
 }
 

@@ -38,6 +38,38 @@ async fn operations(app: TestApp) {
     assert!(metrics.text.contains("renkei_http_request_duration_seconds"));
     assert!(metrics.text.contains("# TYPE renkei_http_requests_total counter"));
 
+    // Each request adds one to its route, method and status. The two stores' runs share
+    // the process's recorder and may run at once, so each asks with its own method, which
+    // no other test uses on /healthz (405).
+    let method = if backend == "sqlite" { axum::http::Method::PUT } else { axum::http::Method::DELETE };
+    let count = |text: &str| -> u64 {
+        text.lines()
+            .find(|line| {
+                line.starts_with("renkei_http_requests_total{")
+                    && line.contains("route=\"/healthz\"")
+                    && line.contains(&format!("method=\"{method}\""))
+                    && line.contains("status=\"405\"")
+            })
+            .map_or(0, |line| line.rsplit(' ').next().and_then(|n| n.parse().ok()).expect("a count"))
+    };
+    let before = count(&demo.get_anonymous("/metrics").await.text);
+    for _ in 0..3 {
+        demo.send(method.clone(), "/healthz", None, None, &[]).await.expect(405);
+    }
+    assert_eq!(count(&demo.get_anonymous("/metrics").await.text), before + 3);
+    // A method of the client's own making is counted as OTHER, so clients cannot add
+    // labels without bound.
+    let made_up = axum::http::Method::from_bytes(b"RENKEIPROBE").expect("a method");
+    demo.send(made_up, "/healthz", None, None, &[]).await;
+    let metrics = demo.get_anonymous("/metrics").await.text;
+    assert!(!metrics.contains("RENKEIPROBE"), "{metrics}");
+    assert!(
+        metrics.lines().any(|line| line.starts_with("renkei_http_requests_total{")
+            && line.contains("route=\"/healthz\"")
+            && line.contains("method=\"OTHER\"")),
+        "{metrics}"
+    );
+
     let openapi = demo.get_anonymous("/openapi.json").await;
     openapi.expect(200);
     let doc = &openapi.json;
