@@ -136,6 +136,9 @@ pub struct CoverIndex<'d> {
     acute: Vec<Vec<Idx<Hospital>>>,
     /// Per doctor, side by side: what a lookup reads of every doctor it considers.
     doctors: Vec<DoctorFacts>,
+    /// Every doctor's absences, doctor by doctor (runs in [`DoctorFacts::absences`]),
+    /// each doctor's by start.
+    absences: Vec<AbsenceSpan>,
     /// Per hospital: its location.
     hospitals: Vec<LatLon>,
     /// Per patient: where its entries start in `backups` and `group_cover` (the last
@@ -154,8 +157,20 @@ pub struct CoverIndex<'d> {
 struct DoctorFacts {
     /// The doctor's clinic's location.
     clinic: LatLon,
-    /// Whether the doctor has any absence on record.
-    ever_absent: bool,
+    /// Where the doctor's absences start and end in [`CoverIndex::absences`].
+    absences: (u32, u32),
+}
+
+/// An absence as a lookup reads it: its span, and the latest end of it and every
+/// absence of the doctor that started before it, so a search back from the instant
+/// stops at the first absence whose predecessors have all ended.
+#[derive(Debug, Clone, Copy)]
+struct AbsenceSpan {
+    start: Instant,
+    end: Instant,
+    /// The latest `end` of this absence and the doctor's earlier-started ones.
+    reach: Instant,
+    absence: Idx<Absence>,
 }
 
 impl<'d> CoverIndex<'d> {
@@ -223,12 +238,24 @@ impl<'d> CoverIndex<'d> {
                     .collect()
             })
             .collect();
+        let mut absences: Vec<AbsenceSpan> = Vec::with_capacity(dataset.absences.len());
         let doctors = dataset
             .doctors
             .enumerate()
-            .map(|(id, doctor)| DoctorFacts {
-                clinic: dataset.clinics[doctor.clinic].location,
-                ever_absent: !dataset.absences_of_doctor(id).is_empty(),
+            .map(|(id, doctor)| {
+                let first = u32::try_from(absences.len()).expect("fits");
+                let mut reach = None;
+                // The dataset lists each doctor's absences by start.
+                for &absence in dataset.absences_of_doctor(id) {
+                    let a = &dataset.absences[absence];
+                    let reached = reach.map_or(a.end, |reach: Instant| reach.max(a.end));
+                    reach = Some(reached);
+                    absences.push(AbsenceSpan { start: a.start, end: a.end, reach: reached, absence });
+                }
+                DoctorFacts {
+                    clinic: dataset.clinics[doctor.clinic].location,
+                    absences: (first, u32::try_from(absences.len()).expect("fits")),
+                }
             })
             .collect();
         let hospitals = dataset.hospitals.iter().map(|hospital| hospital.location).collect();
@@ -261,6 +288,7 @@ impl<'d> CoverIndex<'d> {
             schedule_starts,
             acute,
             doctors,
+            absences,
             hospitals,
             patient_runs,
             backups,
@@ -311,13 +339,17 @@ impl<'d> CoverIndex<'d> {
 
     /// The doctor's absence at `at`, if any.
     pub fn absence_at(&self, doctor: Idx<Doctor>, at: Instant) -> Option<Idx<Absence>> {
-        if !self.doctors[doctor.index()].ever_absent {
-            return None;
-        }
-        let absences = self.dataset.absences_of_doctor(doctor);
-        // Sorted by start: only those started by `at` can cover it.
-        let started = absences.partition_point(|&a| self.dataset.absences[a].start <= at);
-        absences[..started].iter().rev().copied().find(|&a| self.dataset.absences[a].covers(at))
+        let (first, end) = self.doctors[doctor.index()].absences;
+        let absences = &self.absences[first as usize..end as usize];
+        // Only those started by `at` can cover it; the latest started first, back to
+        // where every earlier one has ended.
+        let started = absences.partition_point(|span| span.start <= at);
+        absences[..started]
+            .iter()
+            .rev()
+            .take_while(|span| at < span.reach)
+            .find(|span| at < span.end)
+            .map(|span| span.absence)
     }
 
     fn km(from: LatLon, to: LatLon) -> f32 {

@@ -460,3 +460,38 @@ fn the_compact_lookup_answers_as_the_duties_do() {
     }
     assert!(answered > 10_000, "most instants fall in a staffed slot: {answered}");
 }
+
+/// The demo city, generated once for the property tests.
+static DEMO_CITY: std::sync::LazyLock<Dataset> = std::sync::LazyLock::new(|| generate(&GeneratorConfig::okayama()));
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// A doctor's absence at an instant, found by the search that stops where every
+    /// earlier absence has ended, is the one a scan of all the doctor's absences finds
+    /// (the latest started that covers the instant): for overlapping, nested, touching
+    /// and long-past absences, at and around every edge.
+    #[test]
+    fn absence_at_finds_what_a_full_scan_finds(
+        spans in proptest::collection::vec((0i64..2_000, 1i64..400), 0..40),
+        probes in proptest::collection::vec(-50i64..2_500, 1..40),
+    ) {
+        let mut dataset = DEMO_CITY.clone();
+        let doctor = dataset.doctors.indices().next().expect("a doctor");
+        let doctor_id = dataset.doctors[doctor].id.to_string();
+        let base = parse_instant("2026-11-01T00:00").expect("instant");
+        let hours = |h: i64| base + chrono::Duration::hours(h);
+        for (n, &(start, length)) in spans.iter().enumerate() {
+            dataset.add_absence(&format!("AX-PROP-{n}"), &doctor_id, hours(start), hours(start + length), "test")
+                .expect("a valid absence");
+        }
+        let book = RotaBook::new(&dataset);
+        let index = CoverIndex::new(&dataset, &book);
+        let edges = spans.iter().flat_map(|&(start, length)| [start - 1, start, start + length - 1, start + length]);
+        for probe in probes.into_iter().chain(edges) {
+            let at = hours(probe);
+            let scanned = dataset.absences_of_doctor(doctor).iter().rev().copied().find(|&a| dataset.absences[a].covers(at));
+            proptest::prop_assert_eq!(index.absence_at(doctor, at), scanned, "at {} h", probe);
+        }
+    }
+}
