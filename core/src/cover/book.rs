@@ -91,10 +91,13 @@ struct GroupLookup {
     doctors: Vec<Idx<Doctor>>,
 }
 
-/// A duty as a lookup reads it: well under a cache line.
+/// A duty as a lookup reads it: under a cache line.
 #[derive(Debug, Clone, Copy)]
 struct HotDuty {
     end: Instant,
+    /// The latest end of this duty and every earlier-started one of the group (in any
+    /// version): a search back from an instant stops where this has passed.
+    reach: Instant,
     in_force_from: Option<Instant>,
     superseded_at: Option<Instant>,
     /// Where the duty's doctors start in [`GroupLookup::doctors`].
@@ -103,17 +106,23 @@ struct HotDuty {
     secondary: u16,
 }
 
+const _: () = assert!(std::mem::size_of::<HotDuty>() <= 64, "a duty's lookup record fits a cache line");
+
 impl GroupLookup {
     fn new(duties: &[Duty]) -> Self {
         let mut doctors = Vec::new();
+        let mut reach: Option<Instant> = None;
         let hot = duties
             .iter()
             .map(|duty| {
+                let reached = reach.map_or(duty.end, |reach| reach.max(duty.end));
+                reach = Some(reached);
                 let first = u32::try_from(doctors.len()).expect("fewer than 2^32 duty doctors in a group");
                 doctors.extend_from_slice(&duty.primary);
                 doctors.extend_from_slice(&duty.secondary);
                 HotDuty {
                     end: duty.end,
+                    reach: reached,
                     in_force_from: duty.in_force_from,
                     superseded_at: duty.superseded_at,
                     doctors: first,
@@ -125,9 +134,6 @@ impl GroupLookup {
         Self { starts: Starts::of(duties.iter().map(|duty| duty.start)), hot, doctors }
     }
 }
-
-/// Slots never run longer than this; it bounds the look-back of [`RotaBook::duty_at`].
-const LONGEST_SLOT_HOURS: i64 = 36;
 
 /// The start and end of a group's slot of `kind` on `date`, from its calendar.
 fn slot_times(
@@ -290,12 +296,15 @@ impl RotaBook {
     /// The position of the group's duty running at `at`, from the version in force then.
     fn running(&self, group: Idx<Group>, at: Instant) -> Option<usize> {
         let lookup = &self.lookup[group.index()];
-        let horizon = at.timestamp() - LONGEST_SLOT_HOURS * 3600;
-        let starts = lookup.starts.seconds();
-        (0..self.started_by(group, at)).rev().take_while(|&i| starts[i] > horizon).find(|&i| {
-            let duty = &lookup.hot[i];
-            at < duty.end && in_force(duty.in_force_from, duty.superseded_at, at)
-        })
+        // The latest started first, back to where every earlier duty has ended.
+        let started = self.started_by(group, at);
+        lookup.hot[..started]
+            .iter()
+            .enumerate()
+            .rev()
+            .take_while(|(_, duty)| at < duty.reach)
+            .find(|(_, duty)| at < duty.end && in_force(duty.in_force_from, duty.superseded_at, at))
+            .map(|(i, _)| i)
     }
 
     /// The group's duty at `at`, if a slot of its rota is running then, from the

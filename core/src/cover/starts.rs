@@ -40,11 +40,6 @@ impl Starts {
         Self::new(instants.into_iter().map(|instant| instant.timestamp()).collect())
     }
 
-    /// The start times, in seconds.
-    pub(crate) fn seconds(&self) -> &[i64] {
-        &self.seconds
-    }
-
     /// How many start at or before `second`.
     pub(crate) fn at_or_before(&self, second: i64) -> usize {
         let Ok(day) = usize::try_from(second.div_euclid(DAY) - self.first_day) else { return 0 };

@@ -4,7 +4,7 @@
 use chrono::Datelike;
 
 use super::*;
-use crate::calendar::{Month, expand_slots, parse_instant};
+use crate::calendar::{Month, SlotKind, expand_slots, parse_instant};
 use crate::dataset::Dataset;
 use crate::domain::{Idx, Patient, Role};
 use crate::generate::{GeneratorConfig, generate};
@@ -494,4 +494,41 @@ proptest::proptest! {
             proptest::prop_assert_eq!(index.absence_at(doctor, at), scanned, "at {} h", probe);
         }
     }
+}
+
+/// A long duty that began before a shorter one and outlasts it is still found after the
+/// shorter one has ended: the search back does not stop at the first ended duty.
+#[test]
+fn a_long_duty_outlasting_a_later_shorter_one_is_found() {
+    let dataset = generate(&GeneratorConfig::okayama());
+    let group = dataset.groups.indices().find(|&g| dataset.groups[g].policy.rotation()).expect("a rotation group");
+    let g = &dataset.groups[group];
+    let doctor = |n: usize| dataset.doctors[g.members[n % g.members.len()]].id.to_string();
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).expect("date");
+    let duty = |slot, n, start: &str, end: &str| DutyRecord {
+        group: g.id.to_string(),
+        date,
+        slot,
+        role: Role::Primary,
+        doctor: doctor(n),
+        doctor_name: String::new(),
+        start: Some(parse_instant(start).expect("instant")),
+        end: Some(parse_instant(end).expect("instant")),
+    };
+    let records = RotaRecords {
+        duties: vec![
+            duty(SlotKind::HolidayDay, 0, "2026-12-05T08:30", "2026-12-06T20:30"),
+            duty(SlotKind::SaturdayAfternoon, 1, "2026-12-05T13:00", "2026-12-05T15:00"),
+        ],
+        ..RotaRecords::default()
+    };
+    let mut book = RotaBook::new(&dataset);
+    book.add(&dataset, &records).expect("valid records");
+    let kind_at = |at: &str| book.duty_at(group, parse_instant(at).expect("instant")).map(|duty| duty.kind);
+    assert_eq!(kind_at("2026-12-05T14:00"), Some(SlotKind::SaturdayAfternoon));
+    assert_eq!(kind_at("2026-12-05T16:00"), Some(SlotKind::HolidayDay), "after the short duty ended");
+    assert_eq!(kind_at("2026-12-06T20:00"), Some(SlotKind::HolidayDay));
+    assert_eq!(kind_at("2026-12-06T20:30"), None);
+    let on_duty = book.on_duty_at(group, parse_instant("2026-12-06T09:00").expect("instant")).expect("on duty");
+    assert_eq!(on_duty.0, &[g.members[0]]);
 }
