@@ -111,18 +111,17 @@ const _: () = assert!(std::mem::size_of::<HotDuty>() <= 64, "a duty's lookup rec
 impl GroupLookup {
     fn new(duties: &[Duty]) -> Self {
         let mut doctors = Vec::new();
-        let mut reach: Option<Instant> = None;
+        let mut reach = Instant::MIN_UTC;
         let hot = duties
             .iter()
             .map(|duty| {
-                let reached = reach.map_or(duty.end, |reach| reach.max(duty.end));
-                reach = Some(reached);
+                reach = reach.max(duty.end);
                 let first = u32::try_from(doctors.len()).expect("fewer than 2^32 duty doctors in a group");
                 doctors.extend_from_slice(&duty.primary);
                 doctors.extend_from_slice(&duty.secondary);
                 HotDuty {
                     end: duty.end,
-                    reach: reached,
+                    reach,
                     in_force_from: duty.in_force_from,
                     superseded_at: duty.superseded_at,
                     doctors: first,

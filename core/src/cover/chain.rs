@@ -244,13 +244,12 @@ impl<'d> CoverIndex<'d> {
             .enumerate()
             .map(|(id, doctor)| {
                 let first = u32::try_from(absences.len()).expect("fits");
-                let mut reach = None;
+                let mut reach = Instant::MIN_UTC;
                 // The dataset lists each doctor's absences by start.
                 for &absence in dataset.absences_of_doctor(id) {
                     let a = &dataset.absences[absence];
-                    let reached = reach.map_or(a.end, |reach: Instant| reach.max(a.end));
-                    reach = Some(reached);
-                    absences.push(AbsenceSpan { start: a.start, end: a.end, reach: reached, absence });
+                    reach = reach.max(a.end);
+                    absences.push(AbsenceSpan { start: a.start, end: a.end, reach, absence });
                 }
                 DoctorFacts {
                     clinic: dataset.clinics[doctor.clinic].location,
