@@ -6,6 +6,7 @@
 //! Shutdown flushes what is queued; admin queries flush before they read. The patient
 //! index of the trail is brought up to date every [`INDEX_INTERVAL`].
 
+use std::borrow::Cow;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -29,6 +30,9 @@ const FLUSH_AT: usize = 2048;
 #[derive(Debug, Default)]
 pub struct AuditSink {
     pending: Mutex<Vec<AuditEvent>>,
+    /// The last flushed queue, emptied, kept to become the next (a queue that grew to
+    /// thousands of entries is not grown again from nothing every flush).
+    spare: Mutex<Vec<AuditEvent>>,
     notify: Notify,
 }
 
@@ -50,7 +54,8 @@ impl AuditSink {
     /// Appends every queued event to the chain.
     pub async fn flush(&self, state: &AppState) -> StoreResult<()> {
         let _gate = state.gate().await;
-        let events = std::mem::take(&mut *self.pending.lock().expect("audit queue"));
+        let spare = std::mem::take(&mut *self.spare.lock().expect("audit queue"));
+        let mut events = std::mem::replace(&mut *self.pending.lock().expect("audit queue"), spare);
         if events.is_empty() {
             return Ok(());
         }
@@ -66,6 +71,9 @@ impl AuditSink {
             let mut pending = self.pending.lock().expect("audit queue");
             let later = std::mem::replace(&mut *pending, events);
             pending.extend(later);
+        } else {
+            events.clear();
+            *self.spare.lock().expect("audit queue") = events;
         }
         result
     }
@@ -81,8 +89,8 @@ pub async fn index(state: &AppState) -> StoreResult<()> {
 /// An event by `principal`.
 pub fn event(
     principal: &Principal,
-    action: &str,
-    resource: &str,
+    action: impl Into<Cow<'static, str>>,
+    resource: impl Into<Cow<'static, str>>,
     patient: &str,
     detail: String,
     status: u16,
@@ -91,21 +99,47 @@ pub fn event(
         at: stamp(chrono::Utc::now()),
         actor: principal.label.clone(),
         role: principal.audit_role.clone(),
-        action: action.to_owned(),
-        resource: resource.to_owned(),
+        action: action.into(),
+        resource: resource.into(),
         patient: patient.to_owned(),
         detail,
-        result: status.to_string(),
+        result: status_text(status),
+    }
+}
+
+/// An HTTP status as the trail writes it; the statuses entries have are not allocated.
+fn status_text(status: u16) -> Cow<'static, str> {
+    match status {
+        200 => "200".into(),
+        201 => "201".into(),
+        204 => "204".into(),
+        403 => "403".into(),
+        404 => "404".into(),
+        409 => "409".into(),
+        other => other.to_string().into(),
     }
 }
 
 /// Queues a read of `patient`'s data.
-pub fn read(state: &AppState, principal: &Principal, resource: &str, patient: &str, detail: String, status: u16) {
+pub fn read(
+    state: &AppState,
+    principal: &Principal,
+    resource: impl Into<Cow<'static, str>>,
+    patient: &str,
+    detail: String,
+    status: u16,
+) {
     state.audit_sink().record(event(principal, "read", resource, patient, detail, status));
 }
 
 /// Queues a provision of `patient`'s data to a third party (a hospital or specialist),
 /// recorded as the privacy law requires: date, recipient, patient and items.
-pub fn provide(state: &AppState, principal: &Principal, resource: &str, patient: &str, detail: String) {
+pub fn provide(
+    state: &AppState,
+    principal: &Principal,
+    resource: impl Into<Cow<'static, str>>,
+    patient: &str,
+    detail: String,
+) {
     state.audit_sink().record(event(principal, "provide", resource, patient, detail, 200));
 }

@@ -86,12 +86,12 @@ impl Role {
 pub struct Principal {
     /// SHA-256 of the token (keys idempotency records).
     pub token_hash: String,
-    /// Who holds the token.
-    pub label: String,
+    /// Who holds the token (shared with the audit entries of its requests).
+    pub label: Arc<str>,
     /// Role and scope.
     pub role: Role,
     /// The role as the audit trail writes it ([`Role::audit_label`]).
-    pub audit_role: String,
+    pub audit_role: Arc<str>,
 }
 
 /// The active tokens by the SHA-256 digest of the token (a request hashes its token
@@ -114,8 +114,8 @@ pub fn token_table(rows: &[TokenRow]) -> TokenTable {
                 digest_of_hex(&row.hash)?,
                 Arc::new(Principal {
                     token_hash: row.hash.clone(),
-                    label: row.label.clone(),
-                    audit_role: role.audit_label(),
+                    label: row.label.as_str().into(),
+                    audit_role: role.audit_label().into(),
                     role,
                 }),
             ))

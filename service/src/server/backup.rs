@@ -329,7 +329,7 @@ pub async fn registration_step(
         let event = audit::event(
             &principal,
             "update",
-            &format!("/registrations/{id}/{action}"),
+            format!("/registrations/{id}/{action}"),
             &patient,
             format!("registration {id}: {}", moved.status.label()),
             200,
@@ -384,7 +384,7 @@ pub async fn withdraw_consent(
         write.audit.push(audit::event(
             &principal,
             "update",
-            &format!("/consents/{id}/withdraw"),
+            format!("/consents/{id}/withdraw"),
             &patient,
             format!("consent {id} withdrawn on {on}; registrations withdrawn: {}", withdrawn.join(",")),
             200,
@@ -595,8 +595,8 @@ pub async fn attempt(
         let patient_id = d.patients[patient].id.to_string();
         let h = &d.hospitals[hospital];
         let audit_events = vec![
-            audit::event(principal, "create", &format!("/admissions/{id}/attempts"), &patient_id, format!("attempt {attempt_id}: {}", outcome.label()), 201),
-            audit::event(principal, "provide", &format!("/admissions/{id}/attempts"), &patient_id,
+            audit::event(principal, "create", format!("/admissions/{id}/attempts"), &patient_id, format!("attempt {attempt_id}: {}", outcome.label()), 201),
+            audit::event(principal, "provide", format!("/admissions/{id}/attempts"), &patient_id,
                 format!("recipient hospital {} ({}): admission request — clinical information, the patient's and family's wishes", h.id, h.name), 201),
         ];
         let mut write = Write { records: vec![RecordChange::Create(record)], audit: audit_events, ..Write::default() };
@@ -689,7 +689,7 @@ pub async fn discharge(
         write.audit.push(audit::event(
             &principal,
             "update",
-            &format!("/admissions/{id}/discharge"),
+            format!("/admissions/{id}/discharge"),
             &patient_id,
             format!("discharge on {}; tasks {}", body.on, ids.join(",")),
             200,

@@ -181,7 +181,7 @@ pub async fn request(
             fields: cell_fields(consult_cells(d, &consult)),
             version: 1,
             updated_at: now,
-            updated_by: principal.label.clone(),
+            updated_by: principal.label.to_string(),
         };
         let specialist = &d.specialists[consult.specialist];
         let mut write = Write { records: vec![RecordChange::Create(record.clone())], ..Write::default() };
@@ -264,14 +264,14 @@ pub async fn step(
             fields: cell_fields(consult_cells(d, &moved)),
             version: old.version + 1,
             updated_at: stamp(chrono::Utc::now()),
-            updated_by: principal.label.clone(),
+            updated_by: principal.label.to_string(),
             ..old.clone()
         };
         let patient = d.patients[current.patient].id.to_string();
         let event = audit::event(
             &principal,
             "update",
-            &format!("/consults/{id}/{action}"),
+            format!("/consults/{id}/{action}"),
             &patient,
             format!("consult {id}: {}", to.label()),
             200,

@@ -176,7 +176,7 @@ pub async fn start(state: &AppState, principal: &Principal, rota: &RotaRow, task
         result_version: None,
         error: None,
         created_at: now.clone(),
-        created_by: principal.label.clone(),
+        created_by: principal.label.to_string(),
         updated_at: now,
     };
     {
@@ -186,7 +186,7 @@ pub async fn start(state: &AppState, principal: &Principal, rota: &RotaRow, task
     }
     let handle = Arc::new(Handle::default());
     state.jobs().running.lock().expect("jobs").insert(job.id.clone(), handle.clone());
-    let (state, job_for_task, rota, label) = (state.clone(), job.clone(), rota.clone(), principal.label.clone());
+    let (state, job_for_task, rota, label) = (state.clone(), job.clone(), rota.clone(), principal.label.to_string());
     tokio::spawn(async move {
         let id = job_for_task.id.clone();
         if let Err(error) = run(&state, job_for_task.clone(), rota, task, handle.clone(), label).await {

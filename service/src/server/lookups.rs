@@ -70,7 +70,7 @@ pub(crate) fn patient_or_deny(
     principal: &Principal,
     d: &Dataset,
     id: &str,
-    resource: &str,
+    resource: &'static str,
     needed: PatientView,
 ) -> ApiResult<(Idx<Patient>, PatientView)> {
     let today = to_jst(chrono::Utc::now()).date_naive();

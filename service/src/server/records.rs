@@ -187,7 +187,7 @@ fn may_write(principal: &Principal, snapshot: &Snapshot, kind: &str, id: &str, f
 fn audit_read(state: &AppState, principal: &Principal, kind: &str, id: &str, fields: &Map<String, Value>, status: u16) {
     if class(kind) == Class::Patient {
         let patient = patient_id(state.snapshot().dataset(), kind, id, fields).unwrap_or_default();
-        audit::read(state, principal, &format!("GET /{kind}/{id}"), &patient, format!("{kind} {id}"), status);
+        audit::read(state, principal, format!("GET /{kind}/{id}"), &patient, format!("{kind} {id}"), status);
     }
 }
 
@@ -229,7 +229,7 @@ pub async fn list(
         let resource = format!("GET /{kind}");
         for record in &items {
             let patient = patient_id(snapshot.dataset(), &kind, &record.id, &record.fields).unwrap_or_default();
-            audit::read(&state, &principal, &resource, &patient, format!("{kind} {} (list)", record.id), 200);
+            audit::read(&state, &principal, resource.clone(), &patient, format!("{kind} {} (list)", record.id), 200);
         }
     }
     Ok(Json(serde_json::json!({ "kind": kind, "total": total, "offset": page.offset, "items": items })).into_response())
@@ -387,7 +387,7 @@ pub async fn create(
             fields: fields.clone(),
             version: 1,
             updated_at: now,
-            updated_by: principal_for_plan.label.clone(),
+            updated_by: principal_for_plan.label.to_string(),
         };
         let mut write = Write { records: vec![RecordChange::Create(record.clone())], ..Write::default() };
         write.audit.push(write_event(snapshot.dataset(), &principal_for_plan, "create", &record, 201));
@@ -407,7 +407,7 @@ pub async fn create(
 fn write_event(
     d: &Dataset,
     principal: &Principal,
-    action: &str,
+    action: &'static str,
     record: &StoredRecord,
     status: u16,
 ) -> crate::store::audit::AuditEvent {
@@ -421,7 +421,7 @@ fn write_event(
     audit::event(
         principal,
         action,
-        &format!("/{}/{}", record.kind, record.id),
+        format!("/{}/{}", record.kind, record.id),
         &patient,
         format!("{} {} v{} [{}]", record.kind, record.id, record.version, columns.join(",")),
         status,
@@ -509,7 +509,7 @@ async fn update(
             fields,
             version: old.version + 1,
             updated_at: stamp(chrono::Utc::now()),
-            updated_by: principal.label.clone(),
+            updated_by: principal.label.to_string(),
             ..old.clone()
         };
         let mut write =
@@ -528,7 +528,7 @@ async fn update(
 fn audit_refusal<T>(
     state: &AppState,
     principal: &Principal,
-    action: &str,
+    action: &'static str,
     kind: &str,
     id: &str,
     fields: &Map<String, Value>,
@@ -544,7 +544,7 @@ fn audit_refusal<T>(
         .and_then(|record| patient_id(d, kind, id, &record.fields))
         .or_else(|| if kind == "patients" { None } else { patient_id(d, kind, id, fields) })
         .unwrap_or_default();
-    let event = audit::event(principal, action, &format!("/{kind}/{id}"), &patient, "refused".to_owned(), 403);
+    let event = audit::event(principal, action, format!("/{kind}/{id}"), &patient, "refused".to_owned(), 403);
     state.audit_sink().record(event);
 }
 

@@ -276,9 +276,9 @@ pub async fn create(
             month: month.to_string(),
             groups: ids,
             created_at: stamp(chrono::Utc::now()),
-            created_by: principal.label.clone(),
+            created_by: principal.label.to_string(),
         };
-        let event = audit::event(principal, "create", &format!("/rotas/{}", rota.id), "", rota.month.clone(), 201);
+        let event = audit::event(principal, "create", format!("/rotas/{}", rota.id), "", rota.month.clone(), 201);
         let mut write = Write { rotas: vec![rota.clone()], audit: vec![event], ..Write::default() };
         write.keep_created_id(&principal.token_hash, key_for_plan.as_ref(), &hash_for_plan, &rota.id);
         Ok((write, rota))
@@ -518,12 +518,12 @@ pub async fn edit(
             records: serde_json::to_string(&records).map_err(|error| ApiError::Internal(error.into()))?,
             summary: summary_of(&problem, &report),
             created_at: stamp(chrono::Utc::now()),
-            created_by: principal.label.clone(),
+            created_by: principal.label.to_string(),
             published_at: None,
             published_by: None,
         };
         let event =
-            audit::event(&principal, "edit", &format!("/rotas/{}", rota.id), "", format!("v{}", latest + 1), 201);
+            audit::event(&principal, "edit", format!("/rotas/{}", rota.id), "", format!("v{}", latest + 1), 201);
         Ok((Write { versions: vec![version], audit: vec![event], ..Write::default() }, (latest + 1, rota.id.clone())))
     })
     .await?;
@@ -584,10 +584,10 @@ pub async fn publish(
                     .collect(),
             });
         }
-        let event = audit::event(&principal, "publish", &format!("/rotas/{}", rota.id), "", format!("v{number}"), 200);
+        let event = audit::event(&principal, "publish", format!("/rotas/{}", rota.id), "", format!("v{number}"), 200);
         Ok((
             Write {
-                publish: vec![(rota.id.clone(), number, principal.label.clone())],
+                publish: vec![(rota.id.clone(), number, principal.label.to_string())],
                 audit: vec![event],
                 ..Write::default()
             },
@@ -758,8 +758,7 @@ pub async fn request_swap(
         updated_at: now,
         version: 1,
     };
-    let event =
-        audit::event(&principal, "swap_request", &format!("/rotas/{}/swaps", rota.id), "", swap.id.clone(), 201);
+    let event = audit::event(&principal, "swap_request", format!("/rotas/{}/swaps", rota.id), "", swap.id.clone(), 201);
     let stored = swap.clone();
     let keyed = Keyed { token_hash: &principal.token_hash, key: key.as_ref(), request_hash: &request_hash };
     let (token_for_plan, key_for_plan, hash_for_plan) =
@@ -869,7 +868,7 @@ pub async fn move_swap(
     if let Some(history) = moved.body.get_mut("history").and_then(Value::as_array_mut) {
         history.push(json!({"at": now, "by": principal.label, "action": next, "on_behalf": on_behalf}));
     }
-    let event = audit::event(&principal, &format!("swap_{action}"), &format!("/swaps/{id}"), "", swap.id.clone(), 200);
+    let event = audit::event(&principal, format!("swap_{action}"), format!("/swaps/{id}"), "", swap.id.clone(), 200);
     let approve = next == "approved";
     let (_, moved) = commit(&state, move |snapshot| {
         let mut moved = moved.clone();
@@ -927,7 +926,7 @@ pub async fn move_swap(
                 created_at: now.clone(),
                 created_by: moved.body["history"][0]["by"].as_str().unwrap_or_default().to_owned(),
                 published_at: Some(now),
-                published_by: Some(principal.label.clone()),
+                published_by: Some(principal.label.to_string()),
             });
             moved.result_version = Some(number);
         }

@@ -73,7 +73,7 @@ pub async fn store(
     principal: &Principal,
     keyed: Keyed<'_>,
     secret: Secret<'_>,
-    audited: Option<(&str, &str, String)>,
+    audited: Option<(&'static str, &'static str, String)>,
 ) -> ApiResult<bool> {
     for _attempt in 0..3 {
         let _gate = state.gate().await;
@@ -100,7 +100,7 @@ pub async fn store(
             }
             if let Some((action, resource, detail)) = &audited {
                 let rekeyed = if earlier_hash.is_some() { " (re-keyed for a retry)" } else { "" };
-                let event = audit_events::event(principal, action, resource, "", format!("{detail}{rekeyed}"), 201);
+                let event = audit_events::event(principal, *action, *resource, "", format!("{detail}{rekeyed}"), 201);
                 audit::append(&mut tx, &[event]).await?;
             }
             StoreResult::Ok(true)

@@ -17,6 +17,9 @@
 //! patient, written with every append, would rewrite pages all over itself each time,
 //! and a row per patient and block would cost nearly a row per read.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -28,25 +31,27 @@ use super::{Backend, StoreError, StoreResult, begin_write};
 /// The hash before the first entry.
 pub const GENESIS: &str = "renkei-audit-genesis";
 
-/// One event to record.
+/// One event to record. The parts a busy reader repeats on every entry (who, role,
+/// action, resource, result) are shared or static, so queueing a read copies only
+/// the time, the patient and the detail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
     /// When (stored time).
     pub at: String,
     /// Who: the token's label.
-    pub actor: String,
+    pub actor: Arc<str>,
     /// Role and scope, e.g. `hospital:H-NAKA-01`.
-    pub role: String,
+    pub role: Arc<str>,
     /// read / create / update / delete / provide / …
-    pub action: String,
+    pub action: Cow<'static, str>,
     /// Method and path.
-    pub resource: String,
+    pub resource: Cow<'static, str>,
     /// The patient concerned, or empty.
     pub patient: String,
     /// What was read, written or provided.
     pub detail: String,
     /// HTTP status.
-    pub result: String,
+    pub result: Cow<'static, str>,
 }
 
 /// A stored entry.
@@ -70,7 +75,16 @@ impl AuditEvent {
     }
 
     fn from_fields([at, actor, role, action, resource, patient, detail, result]: [String; 8]) -> Self {
-        Self { at, actor, role, action, resource, patient, detail, result }
+        Self {
+            at,
+            actor: actor.into(),
+            role: role.into(),
+            action: action.into(),
+            resource: resource.into(),
+            patient,
+            detail,
+            result: result.into(),
+        }
     }
 }
 
@@ -82,7 +96,7 @@ pub fn entry_hash(seq: i64, event: &AuditEvent, prev_hash: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(prev_hash);
     hasher.update("\u{1f}");
-    hasher.update(seq.to_string());
+    hasher.update(itoa::Buffer::new().format(seq));
     for field in event.fields() {
         hasher.update("\u{1f}");
         hasher.update(field);

@@ -354,13 +354,13 @@ async fn audit_batches(app: TestApp) {
     };
     let event = |n: usize| AuditEvent {
         at: format!("2026-12-01T00:00:{:02}.{n:06}Z", n % 60),
-        actor: "テスト \"test\" \\ (test)".to_owned(),
-        role: "admin".to_owned(),
-        action: if n.is_multiple_of(7) { "provide" } else { "read" }.to_owned(),
-        resource: "GET /patients/{id}/cover".to_owned(),
+        actor: "テスト \"test\" \\ (test)".into(),
+        role: "admin".into(),
+        action: if n.is_multiple_of(7) { "provide" } else { "read" }.into(),
+        resource: "GET /patients/{id}/cover".into(),
         patient: if n.is_multiple_of(5) { String::new() } else { format!("P{:06}", n % 13) },
         detail: format!("batch entry {n}"),
-        result: "200".to_owned(),
+        result: "200".into(),
     };
     let pool = app.state.store().pool().clone();
     let total = 1 + (ENTRIES_PER_BLOCK + 88) + 64;
@@ -483,13 +483,13 @@ async fn concurrent_appends(app: TestApp) {
                 let events: Vec<_> = (0..3)
                     .map(|n| AuditEvent {
                         at: format!("2026-12-01T00:00:00.{round:03}{n:03}Z"),
-                        actor: name.to_owned(),
-                        role: "admin".to_owned(),
-                        action: "read".to_owned(),
-                        resource: "GET /patients/{id}/cover".to_owned(),
+                        actor: name.into(),
+                        role: "admin".into(),
+                        action: "read".into(),
+                        resource: "GET /patients/{id}/cover".into(),
                         patient: format!("P{round:06}"),
                         detail: String::new(),
-                        result: "200".to_owned(),
+                        result: "200".into(),
                     })
                     .collect();
                 loop {
@@ -527,13 +527,13 @@ async fn audit_legacy_rows(app: TestApp) {
     use renkei_service::store::audit::{AuditEvent, AuditQuery, GENESIS, append, entry_hash, list, verify};
     let event = |n: usize| AuditEvent {
         at: format!("2026-11-30T00:00:{n:02}Z"),
-        actor: format!("旧 \"label\" \\{n}"),
-        role: "station:NS-01".to_owned(),
-        action: "read".to_owned(),
-        resource: "GET /patients/{id}/cover".to_owned(),
+        actor: format!("旧 \"label\" \\{n}").into(),
+        role: "station:NS-01".into(),
+        action: "read".into(),
+        resource: "GET /patients/{id}/cover".into(),
         patient: if n == 2 { String::new() } else { format!("P00000{n}") },
         detail: format!("{{\"at\":\"2026-12-0{n}\"}}"),
-        result: "200".to_owned(),
+        result: "200".into(),
     };
     // Back to the schema of migration 1, with three entries in it.
     app.execute_sql("DROP TABLE audit_indexed").await;
@@ -551,9 +551,10 @@ async fn audit_legacy_rows(app: TestApp) {
     for n in 1..=3 {
         let e = event(n);
         let hash = entry_hash(n as i64, &e, &prev);
-        let values = [&e.at, &e.actor, &e.role, &e.action, &e.resource, &e.patient, &e.detail, &e.result, &prev, &hash]
-            .map(|text| quote(text))
-            .join(", ");
+        let values =
+            [&*e.at, &e.actor, &e.role, &e.action, &e.resource, &e.patient, &e.detail, &e.result, &prev, &hash]
+                .map(&quote)
+                .join(", ");
         app.execute_sql(&format!("INSERT INTO audit_log VALUES ({n}, {values})")).await;
         prev = hash;
     }
