@@ -12,7 +12,7 @@ use crate::calendar::{DateRange, Instant, Month, SlotKind, expand_slots, to_jst}
 use crate::dataset::Dataset;
 use crate::domain::{
     Absence, ConsentKind, Doctor, Group, HOME_VISIT_LIMIT_KM, Hospital, Idx, InForce, LatLon, NurseStation, Patient,
-    RegistrationStatus, Role,
+    RegistrationStatus, Role, Site,
 };
 use crate::network::CareNetwork;
 
@@ -140,7 +140,7 @@ pub struct CoverIndex<'d> {
     /// each doctor's by start.
     absences: Vec<AbsenceSpan>,
     /// Per hospital: its location.
-    hospitals: Vec<LatLon>,
+    hospitals: Vec<Site>,
     /// Per patient: where its entries start in `backups` and `group_cover` (the last
     /// entry is the end), so a lookup reads two short runs instead of the patient's
     /// registrations and consents one record at a time.
@@ -156,7 +156,7 @@ pub struct CoverIndex<'d> {
 #[derive(Debug, Clone, Copy)]
 struct DoctorFacts {
     /// The doctor's clinic's location.
-    clinic: LatLon,
+    clinic: Site,
     /// Where the doctor's absences start and end in [`CoverIndex::absences`].
     absences: (u32, u32),
 }
@@ -252,12 +252,12 @@ impl<'d> CoverIndex<'d> {
                     absences.push(AbsenceSpan { start: a.start, end: a.end, reach, absence });
                 }
                 DoctorFacts {
-                    clinic: dataset.clinics[doctor.clinic].location,
+                    clinic: Site::of(dataset.clinics[doctor.clinic].location),
                     absences: (first, u32::try_from(absences.len()).expect("fits")),
                 }
             })
             .collect();
-        let hospitals = dataset.hospitals.iter().map(|hospital| hospital.location).collect();
+        let hospitals = dataset.hospitals.iter().map(|hospital| Site::of(hospital.location)).collect();
         let (mut patient_runs, mut backups, mut group_cover) = (Vec::new(), Vec::new(), Vec::new());
         let starts = |backups: &Vec<_>, group_cover: &Vec<_>| {
             (u32::try_from(backups.len()).expect("fits"), u32::try_from(group_cover.len()).expect("fits"))
@@ -351,11 +351,11 @@ impl<'d> CoverIndex<'d> {
             .map(|span| span.absence)
     }
 
-    fn km(from: LatLon, to: LatLon) -> f32 {
+    fn km(from: Site, to: Site) -> f32 {
         from.distance_km(to) as f32
     }
 
-    fn doctor_km(&self, doctor: Idx<Doctor>, home: LatLon) -> f32 {
+    fn doctor_km(&self, doctor: Idx<Doctor>, home: Site) -> f32 {
         Self::km(self.doctors[doctor.index()].clinic, home)
     }
 
@@ -363,20 +363,20 @@ impl<'d> CoverIndex<'d> {
     pub fn chain(&self, patient: Idx<Patient>, at: Instant) -> CoverChain {
         let d = self.dataset;
         let p = &d.patients[patient];
-        let home = p.home;
+        let home = Site::of(p.home);
         let group = &d.groups[p.group];
         let mut steps = Vec::with_capacity(12);
         let mut warnings = Vec::new();
-        self.push_assigned(p, at, &mut steps, &mut warnings);
+        self.push_assigned(p, home, at, &mut steps, &mut warnings);
         if !steps.iter().any(|step| matches!(step.contact, Contact::Doctor(_))) {
-            self.push_known_doctors(p, at, &mut steps);
+            self.push_known_doctors(p, home, at, &mut steps);
         }
-        self.push_nearby_on_duty(p, at, &mut steps);
+        self.push_nearby_on_duty(p, home, at, &mut steps);
         if let Some(station) = p.nurse_station {
             steps.push(Step {
                 contact: Contact::Station(station),
                 reason: Reason::Station,
-                distance_km: Self::km(d.nurse_stations[station].location, home),
+                distance_km: Self::km(Site::of(d.nurse_stations[station].location), home),
             });
         }
         let ((backups, consents), (backups_end, consents_end)) =
@@ -396,7 +396,7 @@ impl<'d> CoverIndex<'d> {
                 contact: Contact::Hospital(hospital),
                 reason: Reason::Acute,
                 // Ranked by the cheap planar distance; the listed few get the exact one.
-                distance_km: planar_km(self.hospitals[hospital.index()], home),
+                distance_km: self.hospitals[hospital.index()].planar_km(home) as f32,
             })
             .collect();
         acute.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
@@ -420,8 +420,7 @@ impl<'d> CoverIndex<'d> {
     /// The doctors assigned to the patient at `at`: the 主治医 in hours, the doctor
     /// covering the 主治医's absence, the group's on-duty doctors (and the 主治医 after
     /// them, off hours). Absent doctors of the rota are left out with a warning.
-    fn push_assigned(&self, p: &Patient, at: Instant, steps: &mut Vec<Step>, warnings: &mut Vec<Warning>) {
-        let home = p.home;
+    fn push_assigned(&self, p: &Patient, home: Site, at: Instant, steps: &mut Vec<Step>, warnings: &mut Vec<Warning>) {
         let primary = p.primary_doctor;
         let primary_absence = self.absence_at(primary, at);
         let slot = self.slot_at(p.group, at);
@@ -485,19 +484,20 @@ impl<'d> CoverIndex<'d> {
     pub fn assigned(&self, patient: Idx<Patient>, at: Instant) -> (Vec<Step>, Vec<Warning>) {
         let mut steps = Vec::with_capacity(4);
         let mut warnings = Vec::new();
-        self.push_assigned(&self.dataset.patients[patient], at, &mut steps, &mut warnings);
+        let p = &self.dataset.patients[patient];
+        self.push_assigned(p, Site::of(p.home), at, &mut steps, &mut warnings);
         steps.retain(|step| step.reason != Reason::PrimaryOffHours);
         (steps, warnings)
     }
 
     /// Group doctors who have met the patient and are not absent, nearest first.
-    fn push_known_doctors(&self, p: &Patient, at: Instant, steps: &mut Vec<Step>) {
+    fn push_known_doctors(&self, p: &Patient, home: Site, at: Instant, steps: &mut Vec<Step>) {
         let mut known: Vec<(f32, Idx<Doctor>)> = p
             .met_doctors
             .iter()
             .copied()
             .filter(|&doctor| doctor != p.primary_doctor && self.absence_at(doctor, at).is_none())
-            .map(|doctor| (self.doctor_km(doctor, p.home), doctor))
+            .map(|doctor| (self.doctor_km(doctor, home), doctor))
             .collect();
         known.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for (km, doctor) in known.into_iter().take(KNOWN_LISTED) {
@@ -506,7 +506,7 @@ impl<'d> CoverIndex<'d> {
     }
 
     /// On-duty doctors of nearby groups, nearest to the patient's home first.
-    fn push_nearby_on_duty(&self, p: &Patient, at: Instant, steps: &mut Vec<Step>) {
+    fn push_nearby_on_duty(&self, p: &Patient, home: Site, at: Instant, steps: &mut Vec<Step>) {
         let mut found: Vec<Step> = Vec::new();
         for &(group, hops) in &self.nearby[p.group.index()] {
             let Some((primary, secondary)) = self.book.on_duty_at(group, at) else { continue };
@@ -523,7 +523,7 @@ impl<'d> CoverIndex<'d> {
                     found.push(Step {
                         contact,
                         reason: Reason::NearbyOnDuty { group, role, hops },
-                        distance_km: planar_km(clinic, p.home),
+                        distance_km: clinic.planar_km(home) as f32,
                     });
                 }
             }
@@ -532,7 +532,7 @@ impl<'d> CoverIndex<'d> {
         found.truncate(NEIGHBOURS_LISTED);
         for step in &mut found {
             if let Contact::Doctor(doctor) = step.contact {
-                step.distance_km = self.doctor_km(doctor, p.home);
+                step.distance_km = self.doctor_km(doctor, home);
             }
         }
         found.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
@@ -576,15 +576,6 @@ impl CoverIndex<'_> {
         let days = DateRange::new(date, date.succ_opt()?.succ_opt()?)?;
         expand_slots(days, &g.calendar, &g.slots).into_iter().map(|slot| slot.start).find(|&start| start > at)
     }
-}
-
-/// Equirectangular distance in km: within a fraction of a percent of the great circle at
-/// city scale, without the trigonometry of every point.
-fn planar_km(a: LatLon, b: LatLon) -> f32 {
-    const KM_PER_DEGREE: f64 = 111.195;
-    let dlat = (a.lat() - b.lat()) * KM_PER_DEGREE;
-    let dlon = (a.lon() - b.lon()) * KM_PER_DEGREE * ((a.lat() + b.lat()) * 0.5).to_radians().cos();
-    (dlat * dlat + dlon * dlon).sqrt() as f32
 }
 
 /// Who is on duty in a group at an instant.

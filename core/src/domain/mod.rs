@@ -21,7 +21,7 @@ pub use admission::{Admission, AdmissionAttempt, AttemptOutcome, DischargeTask, 
 pub use care::{ConsentGap, Consult, ConsultStatus, Registration, RegistrationStatus, SymptomRoute};
 pub use contact::{MedicalInstitutionCode, Phone};
 pub use facilities::{ConsultMode, Hospital, HospitalFunction, NurseStation, Specialist};
-pub use geo::{HOME_VISIT_LIMIT_KM, LatLon};
+pub use geo::{HOME_VISIT_LIMIT_KM, LatLon, Site};
 pub use ids::{Entity, Id, Idx, Table, id_number};
 pub use organisation::{Area, CoverageMode, CoveragePolicy, Group};
 pub use patient::{Device, KeyPerson, Patient};
