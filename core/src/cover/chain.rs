@@ -365,7 +365,8 @@ impl<'d> CoverIndex<'d> {
         let p = &d.patients[patient];
         let home = Site::of(p.home);
         let group = &d.groups[p.group];
-        let mut steps = Vec::with_capacity(12);
+        // Room for the candidates ranked in its tail (up to six nearby groups' on-duty doctors).
+        let mut steps = Vec::with_capacity(32);
         let mut warnings = Vec::new();
         self.push_assigned(p, home, at, &mut steps, &mut warnings);
         if !steps.iter().any(|step| matches!(step.contact, Contact::Doctor(_))) {
@@ -388,26 +389,22 @@ impl<'d> CoverIndex<'d> {
                 distance_km: Self::km(self.hospitals[hospital.index()], home),
             });
         }
+        // The area's acute hospitals not listed already, ranked in the chain's own tail by
+        // the cheap planar distance; the listed few get the exact one.
         let before_acute = steps.len();
-        let mut acute: Vec<Step> = self.acute[group.area.index()]
-            .iter()
-            .filter(|&&h| !steps[..before_acute].iter().any(|step| step.contact == Contact::Hospital(h)))
-            .map(|&hospital| Step {
-                contact: Contact::Hospital(hospital),
-                reason: Reason::Acute,
-                // Ranked by the cheap planar distance; the listed few get the exact one.
-                distance_km: self.hospitals[hospital.index()].planar_km(home) as f32,
-            })
-            .collect();
-        acute.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
-        acute.truncate(ACUTE_LISTED);
-        for step in &mut acute {
-            if let Contact::Hospital(hospital) = step.contact {
-                step.distance_km = Self::km(self.hospitals[hospital.index()], home);
+        for &hospital in &self.acute[group.area.index()] {
+            if !steps[..before_acute].iter().any(|step| step.contact == Contact::Hospital(hospital)) {
+                steps.push(Step {
+                    contact: Contact::Hospital(hospital),
+                    reason: Reason::Acute,
+                    distance_km: self.hospitals[hospital.index()].planar_km(home) as f32,
+                });
             }
         }
-        acute.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
-        steps.extend(acute);
+        nearest_exact(&mut steps, before_acute, ACUTE_LISTED, |contact| match contact {
+            Contact::Hospital(hospital) => Self::km(self.hospitals[hospital.index()], home),
+            _ => unreachable!("only hospitals are ranked here"),
+        });
         let date = to_jst(at).date_naive();
         let consented =
             self.group_cover[consents as usize..consents_end as usize].iter().any(|in_force| in_force.on(date));
@@ -507,20 +504,19 @@ impl<'d> CoverIndex<'d> {
 
     /// On-duty doctors of nearby groups, nearest to the patient's home first.
     fn push_nearby_on_duty(&self, p: &Patient, home: Site, at: Instant, steps: &mut Vec<Step>) {
-        let mut found: Vec<Step> = Vec::new();
+        // The candidates go in the chain's own tail, ranked there.
+        let before = steps.len();
         for &(group, hops) in &self.nearby[p.group.index()] {
             let Some((primary, secondary)) = self.book.on_duty_at(group, at) else { continue };
             for (role, doctors) in [(Role::Primary, primary), (Role::Secondary, secondary)] {
                 for &doctor in doctors {
                     let contact = Contact::Doctor(doctor);
-                    if steps.iter().chain(&found).any(|step| step.contact == contact)
-                        || self.absence_at(doctor, at).is_some()
-                    {
+                    if steps.iter().any(|step| step.contact == contact) || self.absence_at(doctor, at).is_some() {
                         continue;
                     }
                     // Ranked by a cheap planar distance; the listed few get the exact one below.
                     let clinic = self.doctors[doctor.index()].clinic;
-                    found.push(Step {
+                    steps.push(Step {
                         contact,
                         reason: Reason::NearbyOnDuty { group, role, hops },
                         distance_km: clinic.planar_km(home) as f32,
@@ -528,15 +524,10 @@ impl<'d> CoverIndex<'d> {
                 }
             }
         }
-        found.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
-        found.truncate(NEIGHBOURS_LISTED);
-        for step in &mut found {
-            if let Contact::Doctor(doctor) = step.contact {
-                step.distance_km = self.doctor_km(doctor, home);
-            }
-        }
-        found.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
-        steps.extend(found);
+        nearest_exact(steps, before, NEIGHBOURS_LISTED, |contact| match contact {
+            Contact::Doctor(doctor) => self.doctor_km(doctor, home),
+            _ => unreachable!("only doctors are ranked here"),
+        });
     }
 
     /// Who is on duty in `group` at `at`, and when that changes.
@@ -576,6 +567,18 @@ impl CoverIndex<'_> {
         let days = DateRange::new(date, date.succ_opt()?.succ_opt()?)?;
         expand_slots(days, &g.calendar, &g.slots).into_iter().map(|slot| slot.start).find(|&start| start > at)
     }
+}
+
+/// Keeps the `listed` nearest of `steps[from..]` by their (planar) distance, gives them
+/// their exact distance by `exact`, and orders them by it. The sorts are stable, so ties
+/// keep the order the candidates were found in.
+fn nearest_exact(steps: &mut Vec<Step>, from: usize, listed: usize, exact: impl Fn(Contact) -> f32) {
+    steps[from..].sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
+    steps.truncate(from + listed.min(steps.len() - from));
+    for step in &mut steps[from..] {
+        step.distance_km = exact(step.contact);
+    }
+    steps[from..].sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
 }
 
 /// Who is on duty in a group at an instant.
