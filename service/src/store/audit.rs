@@ -156,8 +156,21 @@ const ZSTD_LEVEL: i32 = 1;
 
 /// A block's entries (their JSON array) as stored.
 pub fn compress_entries(json: &[u8]) -> StoreResult<Vec<u8>> {
-    zstd::bulk::compress(json, ZSTD_LEVEL)
-        .map_err(|error| StoreError::Corrupt { what: "audit_block", detail: format!("compressing: {error}") })
+    thread_local! {
+        // One compression context per thread, reused: a new one per block would set up
+        // (and clear) its tables every time.
+        static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let failed =
+        |error: std::io::Error| StoreError::Corrupt { what: "audit_block", detail: format!("compressing: {error}") };
+    COMPRESSOR.with_borrow_mut(|compressor| {
+        let compressor = match compressor {
+            Some(compressor) => compressor,
+            None => compressor.insert(zstd::bulk::Compressor::new(ZSTD_LEVEL).map_err(failed)?),
+        };
+        compressor.compress(json).map_err(failed)
+    })
 }
 
 /// A block's entries (their JSON array) from what is stored.
