@@ -139,7 +139,7 @@ pub struct CoverIndex<'d> {
     /// Every doctor's absences, doctor by doctor (runs in [`DoctorFacts::absences`]),
     /// each doctor's by start.
     absences: Vec<AbsenceSpan>,
-    /// Per hospital: its location.
+    /// Per hospital: its site.
     hospitals: Vec<Site>,
     /// Per patient: where its entries start in `backups` and `group_cover` (the last
     /// entry is the end), so a lookup reads two short runs instead of the patient's
@@ -155,7 +155,7 @@ pub struct CoverIndex<'d> {
 /// and its clinic's).
 #[derive(Debug, Clone, Copy)]
 struct DoctorFacts {
-    /// The doctor's clinic's location.
+    /// The doctor's clinic's site.
     clinic: Site,
     /// Where the doctor's absences start and end in [`CoverIndex::absences`].
     absences: (u32, u32),
@@ -351,6 +351,15 @@ impl<'d> CoverIndex<'d> {
             .map(|span| span.absence)
     }
 
+    /// Where a contact is: a doctor's clinic, a station, a hospital.
+    fn site_of(&self, contact: Contact) -> Site {
+        match contact {
+            Contact::Doctor(doctor) => self.doctors[doctor.index()].clinic,
+            Contact::Station(station) => Site::of(self.dataset.nurse_stations[station].location),
+            Contact::Hospital(hospital) => self.hospitals[hospital.index()],
+        }
+    }
+
     fn km(from: Site, to: Site) -> f32 {
         from.distance_km(to) as f32
     }
@@ -401,10 +410,7 @@ impl<'d> CoverIndex<'d> {
                 });
             }
         }
-        nearest_exact(&mut steps, before_acute, ACUTE_LISTED, |contact| match contact {
-            Contact::Hospital(hospital) => Self::km(self.hospitals[hospital.index()], home),
-            _ => unreachable!("only hospitals are ranked here"),
-        });
+        nearest_exact(&mut steps, before_acute, ACUTE_LISTED, |contact| Self::km(self.site_of(contact), home));
         let date = to_jst(at).date_naive();
         let consented =
             self.group_cover[consents as usize..consents_end as usize].iter().any(|in_force| in_force.on(date));
@@ -524,10 +530,7 @@ impl<'d> CoverIndex<'d> {
                 }
             }
         }
-        nearest_exact(steps, before, NEIGHBOURS_LISTED, |contact| match contact {
-            Contact::Doctor(doctor) => self.doctor_km(doctor, home),
-            _ => unreachable!("only doctors are ranked here"),
-        });
+        nearest_exact(steps, before, NEIGHBOURS_LISTED, |contact| Self::km(self.site_of(contact), home));
     }
 
     /// Who is on duty in `group` at `at`, and when that changes.
