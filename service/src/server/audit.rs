@@ -71,7 +71,8 @@ impl AuditSink {
             let mut pending = self.pending.lock().expect("audit queue");
             let later = std::mem::replace(&mut *pending, events);
             pending.extend(later);
-        } else {
+        } else if events.capacity() <= 4 * FLUSH_AT {
+            // (A queue that grew far larger, while the store was away, is let go.)
             events.clear();
             *self.spare.lock().expect("audit queue") = events;
         }
