@@ -703,15 +703,11 @@ impl Compose for Vec<u8> {
         Ok(())
     }
 
-    fn number(&mut self, mut n: u32, width: usize) -> std::fmt::Result {
-        let mut digits = [b'0'; 10];
-        let mut at = digits.len();
-        while n > 0 || digits.len() - at < width.max(1) {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-        self.extend_from_slice(&digits[at..]);
+    fn number(&mut self, n: u32, width: usize) -> std::fmt::Result {
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(n);
+        self.extend(std::iter::repeat_n(b'0', width.saturating_sub(digits.len())));
+        self.extend_from_slice(digits.as_bytes());
         Ok(())
     }
 }

@@ -532,3 +532,15 @@ fn a_long_duty_outlasting_a_later_shorter_one_is_found() {
     let on_duty = book.on_duty_at(group, parse_instant("2026-12-06T09:00").expect("instant")).expect("on duty");
     assert_eq!(on_duty.0, &[g.members[0]]);
 }
+
+#[test]
+fn numbers_are_written_as_the_formatter_writes_them() {
+    use super::chain::Compose as _;
+    for n in [0, 1, 7, 9, 10, 12, 59, 99, 100, 2026, 65_535, u32::MAX] {
+        for width in 0..4 {
+            let mut out = Vec::new();
+            out.number(n, width).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), format!("{n:0width$}"), "{n} in {width} digits");
+        }
+    }
+}
