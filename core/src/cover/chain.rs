@@ -360,12 +360,21 @@ impl<'d> CoverIndex<'d> {
         }
     }
 
-    fn km(from: Site, to: Site) -> f32 {
-        from.distance_km(to) as f32
+    /// Straight-line km from a contact to the patient's home.
+    fn km(&self, contact: Contact, home: Site) -> f32 {
+        self.site_of(contact).distance_km(home) as f32
     }
 
-    fn doctor_km(&self, doctor: Idx<Doctor>, home: Site) -> f32 {
-        Self::km(self.doctors[doctor.index()].clinic, home)
+    /// Keeps the `listed` nearest of the candidates `steps[from..]` by their planar
+    /// distance, gives them their exact distance, and orders them by it. The sorts are
+    /// stable, so ties keep the order the candidates were found in.
+    fn keep_nearest(&self, steps: &mut Vec<Step>, from: usize, listed: usize, home: Site) {
+        steps[from..].sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
+        steps.truncate(from + listed.min(steps.len() - from));
+        for step in &mut steps[from..] {
+            step.distance_km = self.km(step.contact, home);
+        }
+        steps[from..].sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
     }
 
     /// The escalation chain for `patient` at `at`.
@@ -386,7 +395,7 @@ impl<'d> CoverIndex<'d> {
             steps.push(Step {
                 contact: Contact::Station(station),
                 reason: Reason::Station,
-                distance_km: Self::km(Site::of(d.nurse_stations[station].location), home),
+                distance_km: self.km(Contact::Station(station), home),
             });
         }
         let ((backups, consents), (backups_end, consents_end)) =
@@ -395,7 +404,7 @@ impl<'d> CoverIndex<'d> {
             steps.push(Step {
                 contact: Contact::Hospital(hospital),
                 reason,
-                distance_km: Self::km(self.hospitals[hospital.index()], home),
+                distance_km: self.km(Contact::Hospital(hospital), home),
             });
         }
         // The area's acute hospitals not listed already, ranked in the chain's own tail by
@@ -406,11 +415,11 @@ impl<'d> CoverIndex<'d> {
                 steps.push(Step {
                     contact: Contact::Hospital(hospital),
                     reason: Reason::Acute,
-                    distance_km: self.hospitals[hospital.index()].planar_km(home) as f32,
+                    distance_km: self.site_of(Contact::Hospital(hospital)).planar_km(home) as f32,
                 });
             }
         }
-        nearest_exact(&mut steps, before_acute, ACUTE_LISTED, |contact| Self::km(self.site_of(contact), home));
+        self.keep_nearest(&mut steps, before_acute, ACUTE_LISTED, home);
         let date = to_jst(at).date_naive();
         let consented =
             self.group_cover[consents as usize..consents_end as usize].iter().any(|in_force| in_force.on(date));
@@ -437,7 +446,7 @@ impl<'d> CoverIndex<'d> {
             steps.push(Step {
                 contact: Contact::Doctor(primary),
                 reason: Reason::PrimaryInHours,
-                distance_km: self.doctor_km(primary, home),
+                distance_km: self.km(Contact::Doctor(primary), home),
             });
         }
         if let Some(absence) = primary_absence {
@@ -445,7 +454,7 @@ impl<'d> CoverIndex<'d> {
                 Some(cover) => steps.push(Step {
                     contact: Contact::Doctor(cover),
                     reason: Reason::CoversAbsence(absence),
-                    distance_km: self.doctor_km(cover, home),
+                    distance_km: self.km(Contact::Doctor(cover), home),
                 }),
                 None if slot.is_none() => warnings.push(Warning::AbsentWithoutCover(absence)),
                 None => {}
@@ -465,7 +474,7 @@ impl<'d> CoverIndex<'d> {
                     steps.push(Step {
                         contact: Contact::Doctor(doctor),
                         reason: Reason::OnDuty { role, kind: duty.kind, until: duty.end },
-                        distance_km: self.doctor_km(doctor, home),
+                        distance_km: self.km(Contact::Doctor(doctor), home),
                     });
                 }
             }
@@ -477,7 +486,7 @@ impl<'d> CoverIndex<'d> {
             steps.push(Step {
                 contact: Contact::Doctor(primary),
                 reason: Reason::PrimaryOffHours,
-                distance_km: self.doctor_km(primary, home),
+                distance_km: self.km(Contact::Doctor(primary), home),
             });
         }
     }
@@ -500,7 +509,7 @@ impl<'d> CoverIndex<'d> {
             .iter()
             .copied()
             .filter(|&doctor| doctor != p.primary_doctor && self.absence_at(doctor, at).is_none())
-            .map(|doctor| (self.doctor_km(doctor, home), doctor))
+            .map(|doctor| (self.km(Contact::Doctor(doctor), home), doctor))
             .collect();
         known.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for (km, doctor) in known.into_iter().take(KNOWN_LISTED) {
@@ -521,16 +530,15 @@ impl<'d> CoverIndex<'d> {
                         continue;
                     }
                     // Ranked by a cheap planar distance; the listed few get the exact one below.
-                    let clinic = self.doctors[doctor.index()].clinic;
                     steps.push(Step {
                         contact,
                         reason: Reason::NearbyOnDuty { group, role, hops },
-                        distance_km: clinic.planar_km(home) as f32,
+                        distance_km: self.site_of(contact).planar_km(home) as f32,
                     });
                 }
             }
         }
-        nearest_exact(steps, before, NEIGHBOURS_LISTED, |contact| Self::km(self.site_of(contact), home));
+        self.keep_nearest(steps, before, NEIGHBOURS_LISTED, home);
     }
 
     /// Who is on duty in `group` at `at`, and when that changes.
@@ -570,18 +578,6 @@ impl CoverIndex<'_> {
         let days = DateRange::new(date, date.succ_opt()?.succ_opt()?)?;
         expand_slots(days, &g.calendar, &g.slots).into_iter().map(|slot| slot.start).find(|&start| start > at)
     }
-}
-
-/// Keeps the `listed` nearest of `steps[from..]` by their (planar) distance, gives them
-/// their exact distance by `exact`, and orders them by it. The sorts are stable, so ties
-/// keep the order the candidates were found in.
-fn nearest_exact(steps: &mut Vec<Step>, from: usize, listed: usize, exact: impl Fn(Contact) -> f32) {
-    steps[from..].sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
-    steps.truncate(from + listed.min(steps.len() - from));
-    for step in &mut steps[from..] {
-        step.distance_km = exact(step.contact);
-    }
-    steps[from..].sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
 }
 
 /// Who is on duty in a group at an instant.
