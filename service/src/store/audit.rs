@@ -196,20 +196,6 @@ fn posting_blocks(backend: Backend) -> &'static str {
 /// Safe to run from several places at once: a run that finds the mark moved by another
 /// since it read it undoes its own and goes on from there.
 pub async fn index_pending(connection: &mut AnyConnection) -> StoreResult<usize> {
-    // The postings are made from the blocks' patient lists inside the database, in
-    // index order (each page of the index is written once per run), rather than sent
-    // as parameters.
-    let insert = if Backend::of(connection) == Backend::Sqlite {
-        "INSERT INTO audit_posting (patient, last_block, blocks) \
-         SELECT j.value, MAX(b.first_seq), '[' || group_concat(b.first_seq, ',' ORDER BY b.first_seq) || ']' \
-         FROM audit_block b, json_each(b.patients) j WHERE b.first_seq > $1 AND b.first_seq <= $2 \
-         GROUP BY j.value ORDER BY j.value"
-    } else {
-        "INSERT INTO audit_posting (patient, last_block, blocks) \
-         SELECT j.value, MAX(b.first_seq), '[' || string_agg(CAST(b.first_seq AS TEXT), ',' ORDER BY b.first_seq) || ']' \
-         FROM audit_block b CROSS JOIN LATERAL json_array_elements_text(b.patients::json) j \
-         WHERE b.first_seq > $1 AND b.first_seq <= $2 GROUP BY j.value ORDER BY j.value"
-    };
     let mut added = 0;
     loop {
         let mut tx = begin_write(&mut *connection).await?;
@@ -237,12 +223,84 @@ pub async fn index_pending(connection: &mut AnyConnection) -> StoreResult<usize>
             tx.rollback().await?;
             continue;
         }
-        sqlx::query(insert).bind(through).bind(last).execute(&mut *tx).await?;
+        let pending: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT first_seq, patients FROM audit_block WHERE first_seq > $1 AND first_seq <= $2 ORDER BY first_seq",
+        )
+        .bind(through)
+        .bind(last)
+        .fetch_all(&mut *tx)
+        .await?;
+        for chunk in postings(&pending)?.chunks(POSTINGS_PER_INSERT) {
+            let sql = posting_insert(chunk.len());
+            let mut insert = sqlx::query(&sql);
+            for (patient, blocks) in chunk {
+                insert = insert
+                    .bind(patient.as_ref())
+                    .bind(blocks.last().copied().unwrap_or_default())
+                    .bind(blocks_json(blocks));
+            }
+            insert.execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         added += blocks as usize;
         if blocks < INDEX_BLOCKS_PER_BATCH {
             return Ok(added);
         }
+    }
+}
+
+/// Postings per `INSERT` (three parameters each, within both backends' limits).
+const POSTINGS_PER_INSERT: usize = 512;
+
+/// A run's postings, in index order: each patient of the `(first_seq, patients)` blocks
+/// (in chain order) with the blocks it is in. Made here rather than by the database
+/// from the blocks' JSON lists: grouping hundreds of thousands of (patient, block)
+/// pairs cost SQLite's sorter about a microsecond each.
+fn postings(blocks: &[(i64, String)]) -> StoreResult<Vec<(Cow<'_, str>, Vec<i64>)>> {
+    /// A patient id in a block's list, borrowed unless it had escapes.
+    #[derive(serde::Deserialize)]
+    struct Patient<'a>(#[serde(borrow)] Cow<'a, str>);
+    let mut by_patient: std::collections::HashMap<Cow<'_, str>, Vec<i64>> = std::collections::HashMap::new();
+    for (first_seq, patients) in blocks {
+        let patients: Vec<Patient<'_>> = serde_json::from_str(patients).map_err(|error| StoreError::Corrupt {
+            what: "audit_block",
+            detail: format!("block {first_seq}: patients: {error}"),
+        })?;
+        for Patient(patient) in patients {
+            by_patient.entry(patient).or_default().push(*first_seq);
+        }
+    }
+    let mut postings: Vec<_> = by_patient.into_iter().collect();
+    postings.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(postings)
+}
+
+/// `[1,513,1025]`: a posting's blocks as stored.
+fn blocks_json(blocks: &[i64]) -> String {
+    let mut json = String::with_capacity(2 + blocks.len() * 8);
+    json.push('[');
+    for (position, block) in blocks.iter().enumerate() {
+        if position > 0 {
+            json.push(',');
+        }
+        json.push_str(itoa::Buffer::new().format(*block));
+    }
+    json.push(']');
+    json
+}
+
+/// `INSERT INTO audit_posting … VALUES ($1, $2, $3), …` for `rows` postings.
+fn posting_insert(rows: usize) -> Cow<'static, str> {
+    static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let make = |rows: usize| {
+        let values: Vec<String> =
+            (0..rows).map(|row| format!("(${}, ${}, ${})", 3 * row + 1, 3 * row + 2, 3 * row + 3)).collect();
+        format!("INSERT INTO audit_posting (patient, last_block, blocks) VALUES {}", values.join(", "))
+    };
+    if rows == POSTINGS_PER_INSERT {
+        Cow::Borrowed(FULL.get_or_init(|| make(rows)))
+    } else {
+        Cow::Owned(make(rows)) // the last insert of a run
     }
 }
 

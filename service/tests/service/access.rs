@@ -452,6 +452,23 @@ async fn audit_batches(app: TestApp) {
     }
     let verification = verify(&mut connection).await.expect("verify");
     assert_eq!((verification.entries, verification.index_intact), (all.len() as i64, true));
+    // A run meeting more patients than one INSERT of postings holds (and an id that
+    // JSON escapes) indexes each of them.
+    let many: Vec<_> = (0..1100)
+        .map(|n| AuditEvent { patient: if n == 7 { "Q\"7\"".to_owned() } else { format!("Q{n:05}") }, ..event(n) })
+        .collect();
+    let mut tx = pool.begin().await.expect("begin");
+    append(&mut tx, &many).await.expect("append");
+    tx.commit().await.expect("commit");
+    assert_eq!(index_pending(&mut connection).await.expect("index"), 3, "three blocks");
+    for patient in ["Q00000", "Q\"7\"", "Q00600", "Q01099"] {
+        let query = AuditQuery { patient: Some(patient.to_owned()), limit: 10, ..AuditQuery::default() };
+        let found = list(&mut connection, &query).await.expect("by patient");
+        assert_eq!(found.len(), 1, "{patient}");
+        assert_eq!(found[0].event.patient, patient);
+    }
+    let verification = verify(&mut connection).await.expect("verify");
+    assert_eq!((verification.entries, verification.index_intact), (all.len() as i64 + 1100, true));
     // A posting altered so that it no longer lists its blocks is found.
     let last = "(SELECT MAX(last_block) FROM audit_posting WHERE patient = 'P000003')";
     for altered in ["[1]", "not a list"] {
