@@ -5,6 +5,7 @@
 pub mod config;
 pub mod data_dir;
 pub mod demo;
+pub mod json_text;
 pub mod server;
 pub mod snapshot;
 pub mod store;

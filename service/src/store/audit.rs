@@ -163,14 +163,7 @@ fn entries_json(block: &[AuditEvent]) -> Vec<u8> {
             if index > 0 {
                 json.push(b',');
             }
-            // What serde_json escapes: control characters, quotes and backslashes.
-            if field.bytes().fold(false, |escapes, byte| escapes | (byte < 0x20) | (byte == b'"') | (byte == b'\\')) {
-                serde_json::to_writer(&mut json, field).expect("writing to memory");
-            } else {
-                json.push(b'"');
-                json.extend_from_slice(field.as_bytes());
-                json.push(b'"');
-            }
+            crate::json_text::push_str(&mut json, field);
         }
         json.push(b']');
     }
