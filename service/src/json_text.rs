@@ -14,6 +14,18 @@ pub fn push_str(out: &mut Vec<u8>, text: &str) {
     }
 }
 
+/// Appends `texts` as a JSON array of strings, as serde_json writes it.
+pub fn push_strs<'a>(out: &mut Vec<u8>, texts: impl IntoIterator<Item = &'a str>) {
+    out.push(b'[');
+    for (position, text) in texts.into_iter().enumerate() {
+        if position > 0 {
+            out.push(b',');
+        }
+        push_str(out, text);
+    }
+    out.push(b']');
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -23,6 +35,11 @@ mod tests {
             let mut out = Vec::new();
             super::push_str(&mut out, text);
             assert_eq!(String::from_utf8(out).expect("utf-8"), serde_json::to_string(text).expect("json"), "{text:?}");
+        }
+        for texts in [vec![], vec!["a"], vec!["a", "\"b\"", "当番"]] {
+            let mut out = Vec::new();
+            super::push_strs(&mut out, texts.iter().copied());
+            assert_eq!(String::from_utf8(out).expect("utf-8"), serde_json::to_string(&texts).expect("json"));
         }
     }
 }

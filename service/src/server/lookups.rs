@@ -23,7 +23,7 @@ use super::audit;
 use super::auth::{PatientView, Principal, Role};
 use super::error::{ApiError, ApiResult};
 use super::views::{instant_param, jst};
-use crate::json_text::push_str;
+use crate::json_text::{push_str, push_strs};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -206,14 +206,9 @@ pub async fn cover(
     push_str(&mut body, &at);
     body.extend_from_slice(b",\"steps\":");
     snapshot.steps_json().write(&chain, d, &mut body);
-    body.extend_from_slice(b",\"warnings\":[");
-    for (position, warning) in chain.describe_warnings(d).iter().enumerate() {
-        if position > 0 {
-            body.push(b',');
-        }
-        push_str(&mut body, warning);
-    }
-    body.extend_from_slice(b"]}");
+    body.extend_from_slice(b",\"warnings\":");
+    push_strs(&mut body, chain.describe_warnings(d).iter().map(String::as_str));
+    body.push(b'}');
     audit::read(&state, &principal, resource, &id, format!("cover chain at {at}"), 200);
     Ok(written(body))
 }

@@ -158,14 +158,7 @@ fn entries_json(block: &[AuditEvent]) -> Vec<u8> {
         if position > 0 {
             json.push(b',');
         }
-        json.push(b'[');
-        for (index, field) in event.fields().into_iter().enumerate() {
-            if index > 0 {
-                json.push(b',');
-            }
-            crate::json_text::push_str(&mut json, field);
-        }
-        json.push(b']');
+        crate::json_text::push_strs(&mut json, event.fields());
     }
     json.push(b']');
     json
@@ -258,7 +251,7 @@ pub async fn index_pending(connection: &mut AnyConnection) -> StoreResult<usize>
                 insert = insert
                     .bind(patient.as_ref())
                     .bind(blocks.last().copied().unwrap_or_default())
-                    .bind(blocks_json(blocks));
+                    .bind(serde_json::to_string(blocks).expect("numbers serialise"));
             }
             insert.execute(&mut *tx).await?;
         }
@@ -296,33 +289,11 @@ fn postings(blocks: &[(i64, String)]) -> StoreResult<Vec<(Cow<'_, str>, Vec<i64>
     Ok(postings)
 }
 
-/// `[1,513,1025]`: a posting's blocks as stored.
-fn blocks_json(blocks: &[i64]) -> String {
-    let mut json = String::with_capacity(2 + blocks.len() * 8);
-    json.push('[');
-    for (position, block) in blocks.iter().enumerate() {
-        if position > 0 {
-            json.push(',');
-        }
-        json.push_str(itoa::Buffer::new().format(*block));
-    }
-    json.push(']');
-    json
-}
-
 /// `INSERT INTO audit_posting … VALUES ($1, $2, $3), …` for `rows` postings.
-fn posting_insert(rows: usize) -> Cow<'static, str> {
-    static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let make = |rows: usize| {
-        let values: Vec<String> =
-            (0..rows).map(|row| format!("(${}, ${}, ${})", 3 * row + 1, 3 * row + 2, 3 * row + 3)).collect();
-        format!("INSERT INTO audit_posting (patient, last_block, blocks) VALUES {}", values.join(", "))
-    };
-    if rows == POSTINGS_PER_INSERT {
-        Cow::Borrowed(FULL.get_or_init(|| make(rows)))
-    } else {
-        Cow::Owned(make(rows)) // the last insert of a run
-    }
+fn posting_insert(rows: usize) -> String {
+    let values: Vec<String> =
+        (0..rows).map(|row| format!("(${}, ${}, ${})", 3 * row + 1, 3 * row + 2, 3 * row + 3)).collect();
+    format!("INSERT INTO audit_posting (patient, last_block, blocks) VALUES {}", values.join(", "))
 }
 
 /// The patients a block's entries are about, each once, in order.
