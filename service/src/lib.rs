@@ -9,3 +9,4 @@ pub mod json_text;
 pub mod server;
 pub mod snapshot;
 pub mod store;
+pub mod time_text;

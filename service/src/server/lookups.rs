@@ -209,7 +209,7 @@ pub async fn cover(
     body.extend_from_slice(b",\"warnings\":");
     push_strs(&mut body, chain.describe_warnings(d).iter().map(String::as_str));
     body.push(b'}');
-    audit::read(&state, &principal, resource, &id, format!("cover chain at {at}"), 200);
+    audit::read(&state, &principal, resource, &id, ["cover chain at ", &at].concat(), 200);
     Ok(written(body))
 }
 

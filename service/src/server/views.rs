@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use renkei_core::calendar::{Instant, parse_instant, to_jst};
+use renkei_core::calendar::{Instant, parse_instant};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -73,7 +73,7 @@ pub fn instant_param(at: Option<&str>, field: &str) -> Result<Instant, ApiError>
 
 /// An instant as JST RFC 3339 text, to the second (`2026-12-10T03:00:00+09:00`).
 pub fn jst(instant: Instant) -> String {
-    to_jst(instant).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    crate::time_text::jst_secs(instant)
 }
 
 /// The `Idempotency-Key` header, if any (1–200 printable characters).

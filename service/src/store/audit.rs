@@ -90,6 +90,12 @@ impl AuditEvent {
 
 /// The hash of an entry.
 pub fn entry_hash(seq: i64, event: &AuditEvent, prev_hash: &str) -> String {
+    std::str::from_utf8(&entry_hex(seq, event, prev_hash)).expect("hex digits").to_owned()
+}
+
+/// The hash of an entry, its hex digits written on the stack (a chain of entries needs
+/// each one only as the next one's input).
+fn entry_hex(seq: i64, event: &AuditEvent, prev_hash: &str) -> [u8; 64] {
     // SHA-256 of the previous hash, the number and the fields, joined by a unit
     // separator, which no field contains (ids, labels and paths are printable; detail
     // is JSON, which escapes control characters).
@@ -101,7 +107,9 @@ pub fn entry_hash(seq: i64, event: &AuditEvent, prev_hash: &str) -> String {
         hasher.update("\u{1f}");
         hasher.update(field);
     }
-    hex::encode(hasher.finalize())
+    let mut hex = [0; 64];
+    hex::encode_to_slice(hasher.finalize(), &mut hex).expect("32 bytes are 64 hex digits");
+    hex
 }
 
 /// The last entry's number and hash.
@@ -128,7 +136,9 @@ pub async fn append(connection: &mut AnyConnection, events: &[AuditEvent]) -> St
         let prev_hash = hash.clone();
         for event in block {
             seq += 1;
-            hash = entry_hash(seq, event, &hash);
+            let next = entry_hex(seq, event, &hash);
+            hash.clear();
+            hash.push_str(std::str::from_utf8(&next).expect("hex digits"));
         }
         let entries = entries_json(block);
         let patients = serde_json::to_string(&block_patients(block))

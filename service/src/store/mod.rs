@@ -189,7 +189,7 @@ pub async fn begin_write(connection: &mut AnyConnection) -> StoreResult<Transact
 /// The current time as stored: UTC RFC 3339 with microseconds, fixed width, so text
 /// order is time order.
 pub fn stamp(instant: chrono::DateTime<chrono::Utc>) -> String {
-    instant.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    crate::time_text::utc_micros(instant)
 }
 
 /// Reads a stored time.
