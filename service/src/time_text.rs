@@ -5,6 +5,7 @@
 //! goes through chrono.
 
 use chrono::{DateTime, Datelike, NaiveDateTime, TimeDelta, Timelike, Utc};
+use renkei_core::calendar::FIXED_JST_FROM;
 
 /// `YYYY-MM-DDTHH:MM:SS` of `naive`, unless its year is outside 0–9999 or it is in a
 /// leap second.
@@ -50,10 +51,6 @@ pub fn utc_micros(instant: DateTime<Utc>) -> String {
     put_digits(&mut micros[1..7], instant.nanosecond() / 1000);
     text(&[&date_time, &micros])
 }
-
-/// The first instant from which Japan's offset has stayed +09:00 (its summer time
-/// ended in September 1951).
-const FIXED_JST_FROM: i64 = -568_080_000; // 1952-01-01T00:00:00Z
 
 /// JST RFC 3339 to the second, `2026-12-10T03:00:00+09:00`: what
 /// `to_jst(instant).to_rfc3339_opts(SecondsFormat::Secs, false)` writes.

@@ -14,4 +14,7 @@ pub use closed_days::{ClosedReason, DayType, GroupCalendar, HalfDayClosure, week
 pub use holidays::{Holiday, HolidayKind, YearOutOfRange, holiday_on, holidays_in_year};
 pub use month::{DateRange, Month, MonthParseError};
 pub use slots::{DutySlot, SlotKind, SlotTemplates, SlotTime, SlotTimeError, expand_slots};
-pub use time::{INSTANT_YEARS, Instant, JST, TimeParseError, jst_instant, parse_instant, to_jst};
+pub use time::{
+    FIXED_JST_FROM, INSTANT_YEARS, Instant, JST, TimeParseError, jst_date, jst_instant, jst_naive, parse_instant,
+    to_jst,
+};

@@ -27,6 +27,27 @@ pub fn to_jst(instant: Instant) -> DateTime<Tz> {
     instant.with_timezone(&JST)
 }
 
+/// The first instant from which Japan's offset has stayed +09:00 (its summer time
+/// ended in September 1951): 1952-01-01T00:00:00Z, as a Unix time.
+pub const FIXED_JST_FROM: i64 = -568_080_000;
+
+/// The JST date and time of an instant: `to_jst(instant).naive_local()`, found without
+/// the time zone's table where the offset is fixed (every lookup reads a few).
+pub fn jst_naive(instant: Instant) -> NaiveDateTime {
+    if instant.timestamp() >= FIXED_JST_FROM
+        && instant.timestamp_subsec_nanos() < 1_000_000_000
+        && let Some(local) = instant.naive_utc().checked_add_signed(chrono::TimeDelta::hours(9))
+    {
+        return local;
+    }
+    to_jst(instant).naive_local()
+}
+
+/// The JST date of an instant.
+pub fn jst_date(instant: Instant) -> NaiveDate {
+    jst_naive(instant).date()
+}
+
 /// A time that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -102,6 +123,30 @@ fn canonical_local(text: &str) -> Option<NaiveDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_jst_reading_is_the_time_zone_s() {
+        let utc = |y, mo, d, h, mi, sec| Utc.with_ymd_and_hms(y, mo, d, h, mi, sec).unwrap();
+        let mut instants = vec![
+            utc(1951, 9, 8, 14, 59, 59),
+            utc(1951, 12, 31, 23, 59, 59),
+            utc(1952, 1, 1, 0, 0, 0),
+            utc(2026, 12, 31, 15, 0, 0),
+            utc(2026, 12, 31, 14, 59, 59),
+            Utc.timestamp_opt(1_483_228_799, 1_500_000_000).unwrap(),
+        ];
+        let start = utc(1900, 1, 1, 0, 0, 0).timestamp_nanos_opt().unwrap();
+        let span = 250 * 365 * 86_400_000_000_000_i64;
+        instants.extend(
+            (0..5000_i64).map(|i| {
+                DateTime::from_timestamp_nanos(start + i.wrapping_mul(7_919_876_543_211_017).rem_euclid(span))
+            }),
+        );
+        for t in instants {
+            assert_eq!(jst_naive(t), to_jst(t).naive_local(), "{t:?}");
+            assert_eq!(jst_date(t), to_jst(t).date_naive(), "{t:?}");
+        }
+    }
 
     #[test]
     fn local_times_are_read_in_jst() {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::book::RotaBook;
 use super::starts::Starts;
-use crate::calendar::{DateRange, Instant, Month, SlotKind, expand_slots, to_jst};
+use crate::calendar::{DateRange, Instant, Month, SlotKind, expand_slots, jst_date, jst_naive, to_jst};
 use crate::dataset::Dataset;
 use crate::domain::{
     Absence, ConsentKind, Doctor, Group, HOME_VISIT_LIMIT_KM, Hospital, Idx, InForce, LatLon, NurseStation, Patient,
@@ -318,7 +318,7 @@ impl<'d> CoverIndex<'d> {
             return schedule[..after].iter().rev().take(2).find(|slot| at < slot.1).copied();
         }
         // Outside the published months: read the calendar (a night may start the day before).
-        let date = to_jst(at).date_naive();
+        let date = jst_date(at);
         let days = DateRange::new(date.pred_opt()?, date)?;
         expand_slots(days, &g.calendar, &g.slots)
             .into_iter()
@@ -420,7 +420,7 @@ impl<'d> CoverIndex<'d> {
             }
         }
         self.keep_nearest(&mut steps, before_acute, ACUTE_LISTED, home);
-        let date = to_jst(at).date_naive();
+        let date = jst_date(at);
         let consented =
             self.group_cover[consents as usize..consents_end as usize].iter().any(|in_force| in_force.on(date));
         if !consented {
@@ -574,7 +574,7 @@ impl CoverIndex<'_> {
         if !g.policy.rotation() {
             return None;
         }
-        let date = to_jst(at).date_naive();
+        let date = jst_date(at);
         let days = DateRange::new(date, date.succ_opt()?.succ_opt()?)?;
         expand_slots(days, &g.calendar, &g.slots).into_iter().map(|slot| slot.start).find(|&start| start > at)
     }
@@ -710,7 +710,7 @@ impl Compose for Vec<u8> {
 
 /// `12/5 08:30`, JST.
 fn short_time(out: &mut impl Compose, instant: Instant) -> std::fmt::Result {
-    let t = to_jst(instant);
+    let t = jst_naive(instant);
     out.number(t.month(), 1)?;
     out.put("/")?;
     out.number(t.day(), 1)?;

@@ -13,7 +13,7 @@ use super::json::{Json, Query, RESPONSE_CAPACITY, parse_query, written};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::{Datelike, NaiveTime};
-use renkei_core::calendar::{Instant, Month, jst_instant, to_jst};
+use renkei_core::calendar::{Instant, Month, jst_date, jst_instant, to_jst};
 use renkei_core::dataset::Dataset;
 use renkei_core::domain::{ConsentKind, Doctor, Idx, Patient, Role as DutyRole};
 use serde::{Deserialize, Serialize};
@@ -113,7 +113,7 @@ pub(crate) fn patient_or_deny(
     resource: &'static str,
     needed: PatientView,
 ) -> ApiResult<(Idx<Patient>, PatientView)> {
-    let today = to_jst(chrono::Utc::now()).date_naive();
+    let today = jst_date(chrono::Utc::now());
     let found = d.patients.lookup(id).and_then(|patient| {
         principal.patient_view(d, patient, today).filter(|&view| view >= needed).map(|view| (patient, view))
     });
@@ -266,7 +266,7 @@ pub async fn face_sheet(
     let resource = "GET /patients/{id}/face-sheet";
     let (patient, view) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::FaceSheet)?;
     let p = &d.patients[patient];
-    let today = to_jst(chrono::Utc::now()).date_naive();
+    let today = jst_date(chrono::Utc::now());
     let consents: Vec<_> = [ConsentKind::GroupCover, ConsentKind::BackupHospital, ConsentKind::SpecialistConsult]
         .into_iter()
         .map(|kind| {
@@ -485,7 +485,7 @@ pub async fn duties(
     if !principal.manages_doctor(d, doctor) {
         return Err(ApiError::Forbidden);
     }
-    let today = to_jst(chrono::Utc::now()).date_naive();
+    let today = jst_date(chrono::Utc::now());
     let this_month = Month::containing(today).expect("a supported date");
     let from = date_param(period.from.as_deref(), "from")?.unwrap_or_else(|| this_month.first_day());
     let to = match date_param(period.to.as_deref(), "to")? {
