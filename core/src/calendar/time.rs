@@ -1,6 +1,6 @@
 //! Instants and their Asia/Tokyo (JST) reading.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// Asia/Tokyo, the time zone of every local date and time in renkei.
@@ -16,6 +16,13 @@ pub type Instant = DateTime<Utc>;
 /// or overlap takes the earliest reading.
 pub fn jst_instant(date: NaiveDate, time: NaiveTime) -> Instant {
     let local = date.and_time(time);
+    // Where the offset is fixed, without the time zone's table (a lookup's `at`).
+    if let Some(utc) = local.checked_sub_signed(chrono::TimeDelta::hours(9))
+        && utc.and_utc().timestamp() >= FIXED_JST_FROM
+        && time.nanosecond() < 1_000_000_000
+    {
+        return utc.and_utc();
+    }
     JST.from_local_datetime(&local)
         .earliest()
         .unwrap_or_else(|| JST.from_utc_datetime(&(local - chrono::Duration::hours(9))))
@@ -123,6 +130,28 @@ fn canonical_local(text: &str) -> Option<NaiveDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_times_name_the_instants_the_time_zone_gives() {
+        let zone = |local: NaiveDateTime| {
+            JST.from_local_datetime(&local)
+                .earliest()
+                .unwrap_or_else(|| JST.from_utc_datetime(&(local - chrono::Duration::hours(9))))
+                .with_timezone(&Utc)
+        };
+        let start = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+        let mut locals: Vec<NaiveDateTime> = (0..5000_i64)
+            .map(|i| {
+                start + chrono::Duration::seconds(i.wrapping_mul(7_919_876_543_211).rem_euclid(250 * 365 * 86_400))
+            })
+            .collect();
+        for (y, mo, d, h, mi) in [(1951, 9, 8, 23, 59), (1952, 1, 1, 8, 59), (1952, 1, 1, 9, 0), (1948, 5, 2, 0, 30)] {
+            locals.push(NaiveDate::from_ymd_opt(y, mo, d).unwrap().and_hms_opt(h, mi, 0).unwrap());
+        }
+        for local in locals {
+            assert_eq!(jst_instant(local.date(), local.time()), zone(local), "{local}");
+        }
+    }
 
     #[test]
     fn the_fast_jst_reading_is_the_time_zone_s() {
