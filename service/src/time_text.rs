@@ -4,8 +4,8 @@
 //! seconds, years outside 0–9999, JST before 1952, when Japan still had summer time)
 //! goes through chrono.
 
-use chrono::{DateTime, Datelike, NaiveDateTime, TimeDelta, Timelike, Utc};
-use renkei_core::calendar::FIXED_JST_FROM;
+use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
+use renkei_core::calendar::{FIXED_JST_FROM, jst_naive};
 
 /// `YYYY-MM-DDTHH:MM:SS` of `naive`, unless its year is outside 0–9999 or it is in a
 /// leap second.
@@ -55,11 +55,9 @@ pub fn utc_micros(instant: DateTime<Utc>) -> String {
 /// JST RFC 3339 to the second, `2026-12-10T03:00:00+09:00`: what
 /// `to_jst(instant).to_rfc3339_opts(SecondsFormat::Secs, false)` writes.
 pub fn jst_secs(instant: DateTime<Utc>) -> String {
-    // (A leap second is checked before the shift, which would fold it into the next.)
-    let fast = (instant.timestamp() >= FIXED_JST_FROM && instant.nanosecond() < 1_000_000_000)
-        .then(|| instant.naive_utc().checked_add_signed(TimeDelta::hours(9)))
-        .flatten()
-        .and_then(date_time);
+    // Where the offset is +09:00; `jst_naive` keeps a leap second, which `date_time`
+    // leaves to chrono.
+    let fast = (instant.timestamp() >= FIXED_JST_FROM).then(|| date_time(jst_naive(instant))).flatten();
     match fast {
         Some(date_time) => text(&[&date_time, b"+09:00"]),
         None => renkei_core::calendar::to_jst(instant).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),

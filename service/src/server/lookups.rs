@@ -5,13 +5,12 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::json::{Json, Query, RESPONSE_CAPACITY, parse_query, written};
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use chrono::{Datelike, NaiveTime};
 use renkei_core::calendar::{Instant, Month, jst_date, jst_instant, to_jst};
 use renkei_core::dataset::Dataset;
@@ -51,11 +50,13 @@ impl At {
     /// its error.
     fn from_query(query: &str) -> ApiResult<Self> {
         let mut at = None;
+        // Whether the pair can be read (`at` only once).
         let mut take = |key: &str, value: std::borrow::Cow<'_, str>| {
-            let first = key != "at" || at.is_none();
-            if key == "at" {
-                at = Some(value.into_owned());
+            if key != "at" {
+                return true;
             }
+            let first = at.is_none();
+            at.get_or_insert_with(|| value.into_owned());
             first
         };
         // Split by hand when nothing is encoded (`+`, `%XX`), as a lookup's `at` nearly
