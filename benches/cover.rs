@@ -5,7 +5,7 @@
 //!   generated country of 100,000 patients and 3,000 doctors: p50, p90, p99 and max of
 //!   each lookup's own time, measured one by one (target: p99 under 10 µs);
 //! - writing each chain's steps as JSON: serialising the description field by field
-//!   against `StepsJson` (the service's way: parts escaped once), mean per chain;
+//!   against `CoverJson` (the service's way: parts escaped once), mean per chain;
 //! - the coverage audit of the demo city's largest area's month (300 patients, target
 //!   under 1 s), median of several runs.
 
@@ -15,7 +15,7 @@ use renkei_benches::{Picks, round_robin_rota};
 use renkei_core::audit::audit;
 use renkei_core::calendar::Instant as At;
 use renkei_core::calendar::{Month, jst_instant};
-use renkei_core::cover::{CoverIndex, RotaBook, StepsJson};
+use renkei_core::cover::{CoverIndex, CoverJson, RotaBook};
 use renkei_core::dataset::Dataset;
 use renkei_core::domain::{Idx, Patient};
 use renkei_core::generate::{GeneratorConfig, generate};
@@ -78,7 +78,7 @@ fn lookups() {
 fn json(dataset: &Dataset, index: &CoverIndex<'_>, queries: &[(Idx<Patient>, At)]) {
     let chains: Vec<_> = queries.iter().take(50_000).map(|&(patient, at)| index.chain(patient, at)).collect();
     let started = std::time::Instant::now();
-    let steps_json = StepsJson::new(dataset);
+    let cover_json = CoverJson::new(dataset);
     let built = started.elapsed();
     let mut buffer = Vec::with_capacity(4096);
     for round in 1..=3 {
@@ -93,14 +93,14 @@ fn json(dataset: &Dataset, index: &CoverIndex<'_>, queries: &[(Idx<Patient>, At)
         let start = std::time::Instant::now();
         for chain in &chains {
             buffer.clear();
-            steps_json.write(chain, dataset, &mut buffer);
+            cover_json.write(chain, dataset, &mut buffer);
             written += buffer.len();
         }
         let write_time = start.elapsed();
         assert_eq!(serialised, written, "the same JSON");
         let per = |time: Duration| time.as_secs_f64() * 1e6 / chains.len() as f64;
         println!(
-            "cover/json round {round}: describe + serde_json {:.2} µs, StepsJson {:.2} µs per chain ({:.0} bytes; StepsJson built in {:.0} ms)",
+            "cover/json round {round}: describe + serde_json {:.2} µs, CoverJson {:.2} µs per chain ({:.0} bytes; CoverJson built in {:.0} ms)",
             per(serde_time),
             per(write_time),
             written as f64 / chains.len() as f64,

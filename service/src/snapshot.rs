@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveTime;
 use renkei_core::calendar::{Instant, Month, jst_instant};
-use renkei_core::cover::{CoverIndex, RotaBook, StepsJson, VersionScope};
+use renkei_core::cover::{CoverIndex, CoverJson, RotaBook, VersionScope};
 use renkei_core::dataset::{self, DataFiles, Dataset, Problem, table_columns};
 use renkei_core::rota::RotaRecords;
 use serde_json::{Map, Value};
@@ -252,8 +252,8 @@ pub struct Base {
     pub dataset: Dataset,
     /// The published rotas.
     pub book: RotaBook,
-    /// The contacts' JSON, escaped once for cover answers.
-    pub steps_json: StepsJson,
+    /// The contacts' JSON, escaped once, and the patients' heads, for cover answers.
+    pub cover_json: CoverJson,
 }
 
 type Index<'a> = CoverIndex<'a>;
@@ -314,7 +314,7 @@ impl Snapshot {
         }
         let dataset = dataset::parse(&all).map_err(|invalid| BuildError::Invalid(invalid.problems))?;
         let book = book_of(&dataset, &rotas, &versions)?;
-        let lookup = Lookup::new(Base { steps_json: StepsJson::new(&dataset), dataset, book }, |base| {
+        let lookup = Lookup::new(Base { cover_json: CoverJson::new(&dataset), dataset, book }, |base| {
             CoverIndex::new(&base.dataset, &base.book)
         });
         Ok(Self { version, records, files, rotas, versions, lookup })
@@ -330,9 +330,9 @@ impl Snapshot {
         &self.lookup.borrow_owner().book
     }
 
-    /// The contacts' JSON, for writing cover answers.
-    pub fn steps_json(&self) -> &StepsJson {
-        &self.lookup.borrow_owner().steps_json
+    /// The contacts' JSON and the patients' heads, for writing cover answers.
+    pub fn cover_json(&self) -> &CoverJson {
+        &self.lookup.borrow_owner().cover_json
     }
 
     /// The cover index.

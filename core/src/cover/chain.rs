@@ -141,15 +141,37 @@ pub struct CoverIndex<'d> {
     absences: Vec<AbsenceSpan>,
     /// Per hospital: its site.
     hospitals: Vec<Site>,
-    /// Per patient: where its entries start in `backups` and `group_cover` (the last
-    /// entry is the end), so a lookup reads two short runs instead of the patient's
-    /// registrations and consents one record at a time.
-    patient_runs: Vec<(u32, u32)>,
-    /// The active backup registrations, patient by patient, by rank.
-    backups: Vec<(Idx<Hospital>, Reason)>,
-    /// The グループ診療 consents, patient by patient: given on, withdrawn on.
-    group_cover: Vec<InForce>,
+    /// Per patient, in one cache line: what a lookup reads of the patient.
+    patients: Vec<PatientFacts>,
+    /// The chains' fixed tails, patient by patient: the steps that do not depend on the
+    /// instant (the nurse station, the backup hospitals, the nearest acute hospitals),
+    /// with their distances, as [`CoverIndex::chain`] lists them.
+    tails: Vec<Step>,
+    /// The グループ診療 consents after each patient's first, patient by patient.
+    more_consents: Vec<InForce>,
 }
+
+/// What a lookup reads of a patient, in one cache line rather than the `Patient`'s
+/// several and its runs' one each: a lookup at a random patient of a large city misses
+/// the cache on every line it reads of the patient.
+#[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
+struct PatientFacts {
+    /// The home's site.
+    home: Site,
+    /// The patient's group.
+    group: Idx<Group>,
+    /// The 主治医.
+    primary: Idx<Doctor>,
+    /// Where the patient's tail starts in [`CoverIndex::tails`], and its length.
+    tail: (u32, u16),
+    /// How many of the patient's consents are in [`CoverIndex::more_consents`], and where.
+    more_consents: (u32, u16),
+    /// The first グループ診療 consent's days in force, if there is one.
+    consent: Option<InForce>,
+}
+
+const _: () = assert!(std::mem::size_of::<PatientFacts>() == 64, "a patient's lookup record is one cache line");
 
 /// What a lookup needs of a doctor, in one small record (not a `Doctor`'s cache lines
 /// and its clinic's).
@@ -258,28 +280,8 @@ impl<'d> CoverIndex<'d> {
             })
             .collect();
         let hospitals = dataset.hospitals.iter().map(|hospital| Site::of(hospital.location)).collect();
-        let (mut patient_runs, mut backups, mut group_cover) = (Vec::new(), Vec::new(), Vec::new());
-        let starts = |backups: &Vec<_>, group_cover: &Vec<_>| {
-            (u32::try_from(backups.len()).expect("fits"), u32::try_from(group_cover.len()).expect("fits"))
-        };
-        for patient in dataset.patients.indices() {
-            patient_runs.push(starts(&backups, &group_cover));
-            for &registration in dataset.registrations_of_patient(patient) {
-                let r = &dataset.registrations[registration];
-                if r.is_active() {
-                    backups.push((r.hospital, Reason::Backup { rank: r.rank, status: r.status, formal: r.formal }));
-                }
-            }
-            for &consent in dataset.consents_of_patient(patient) {
-                let c = &dataset.consents[consent];
-                if c.kind() == ConsentKind::GroupCover {
-                    group_cover.push(c.in_force());
-                }
-            }
-        }
-        patient_runs.push(starts(&backups, &group_cover));
         let schedule_starts = schedules.iter().map(|schedule| Starts::of(schedule.iter().map(|slot| slot.0))).collect();
-        Self {
+        let mut index = Self {
             dataset,
             book,
             nearby,
@@ -289,10 +291,76 @@ impl<'d> CoverIndex<'d> {
             doctors,
             absences,
             hospitals,
-            patient_runs,
-            backups,
-            group_cover,
+            patients: Vec::with_capacity(dataset.patients.len()),
+            tails: Vec::new(),
+            more_consents: Vec::new(),
+        };
+        let (mut patients, mut tails, mut more_consents) = (Vec::new(), Vec::new(), Vec::new());
+        let fits = |n: usize| u32::try_from(n).expect("fewer than 2^32 steps and consents");
+        let short = |n: usize| u16::try_from(n).expect("fewer than 2^16 steps and consents a patient");
+        for patient in dataset.patients.indices() {
+            let p = &dataset.patients[patient];
+            let home = Site::of(p.home);
+            let tail = fits(tails.len());
+            index.push_tail(patient, home, &mut tails);
+            let mut consents = dataset
+                .consents_of_patient(patient)
+                .iter()
+                .map(|&consent| &dataset.consents[consent])
+                .filter(|consent| consent.kind() == ConsentKind::GroupCover)
+                .map(|consent| consent.in_force());
+            let consent = consents.next();
+            let more = fits(more_consents.len());
+            more_consents.extend(consents);
+            patients.push(PatientFacts {
+                home,
+                group: p.group,
+                primary: p.primary_doctor,
+                tail: (tail, short(tails.len() - tail as usize)),
+                more_consents: (more, short(more_consents.len() - more as usize)),
+                consent,
+            });
         }
+        (index.patients, index.tails, index.more_consents) = (patients, tails, more_consents);
+        index
+    }
+
+    /// The steps of the patient's chain that do not depend on the instant, as the
+    /// chain lists them after the doctors: the visiting nurse station, the active
+    /// backup registrations by rank, and the area's acute hospitals not listed already,
+    /// ranked by the cheap planar distance with the listed few given the exact one.
+    fn push_tail(&self, patient: Idx<Patient>, home: Site, tail: &mut Vec<Step>) {
+        let d = self.dataset;
+        let p = &d.patients[patient];
+        let from = tail.len();
+        if let Some(station) = p.nurse_station {
+            tail.push(Step {
+                contact: Contact::Station(station),
+                reason: Reason::Station,
+                distance_km: self.km(Contact::Station(station), home),
+            });
+        }
+        for &registration in d.registrations_of_patient(patient) {
+            let r = &d.registrations[registration];
+            if r.is_active() {
+                tail.push(Step {
+                    contact: Contact::Hospital(r.hospital),
+                    reason: Reason::Backup { rank: r.rank, status: r.status, formal: r.formal },
+                    distance_km: self.km(Contact::Hospital(r.hospital), home),
+                });
+            }
+        }
+        let before_acute = tail.len();
+        for &hospital in &self.acute[d.groups[p.group].area.index()] {
+            if !tail[from..before_acute].iter().any(|step| step.contact == Contact::Hospital(hospital)) {
+                tail.push(Step {
+                    contact: Contact::Hospital(hospital),
+                    reason: Reason::Acute,
+                    distance_km: self.site_of(Contact::Hospital(hospital)).planar_km(home) as f32,
+                });
+            }
+        }
+        self.keep_nearest(tail, before_acute, ACUTE_LISTED, home);
     }
 
     /// The group's slots by its calendar (staffed or not) that start on a date of `days`.
@@ -379,50 +447,24 @@ impl<'d> CoverIndex<'d> {
 
     /// The escalation chain for `patient` at `at`.
     pub fn chain(&self, patient: Idx<Patient>, at: Instant) -> CoverChain {
-        let d = self.dataset;
-        let p = &d.patients[patient];
-        let home = Site::of(p.home);
-        let group = &d.groups[p.group];
+        let facts = &self.patients[patient.index()];
+        let home = facts.home;
         // Room for the candidates ranked in its tail (up to six nearby groups' on-duty doctors).
         let mut steps = Vec::with_capacity(32);
         let mut warnings = Vec::new();
-        self.push_assigned(p, home, at, &mut steps, &mut warnings);
+        self.push_assigned(facts, at, &mut steps, &mut warnings);
         if !steps.iter().any(|step| matches!(step.contact, Contact::Doctor(_))) {
-            self.push_known_doctors(p, home, at, &mut steps);
+            self.push_known_doctors(&self.dataset.patients[patient], home, at, &mut steps);
         }
-        self.push_nearby_on_duty(p, home, at, &mut steps);
-        if let Some(station) = p.nurse_station {
-            steps.push(Step {
-                contact: Contact::Station(station),
-                reason: Reason::Station,
-                distance_km: self.km(Contact::Station(station), home),
-            });
-        }
-        let ((backups, consents), (backups_end, consents_end)) =
-            (self.patient_runs[patient.index()], self.patient_runs[patient.index() + 1]);
-        for &(hospital, reason) in &self.backups[backups as usize..backups_end as usize] {
-            steps.push(Step {
-                contact: Contact::Hospital(hospital),
-                reason,
-                distance_km: self.km(Contact::Hospital(hospital), home),
-            });
-        }
-        // The area's acute hospitals not listed already, ranked in the chain's own tail by
-        // the cheap planar distance; the listed few get the exact one.
-        let before_acute = steps.len();
-        for &hospital in &self.acute[group.area.index()] {
-            if !steps[..before_acute].iter().any(|step| step.contact == Contact::Hospital(hospital)) {
-                steps.push(Step {
-                    contact: Contact::Hospital(hospital),
-                    reason: Reason::Acute,
-                    distance_km: self.site_of(Contact::Hospital(hospital)).planar_km(home) as f32,
-                });
-            }
-        }
-        self.keep_nearest(&mut steps, before_acute, ACUTE_LISTED, home);
+        self.push_nearby_on_duty(facts.group, home, at, &mut steps);
+        let (tail, length) = facts.tail;
+        steps.extend_from_slice(&self.tails[tail as usize..tail as usize + usize::from(length)]);
         let date = jst_date(at);
-        let consented =
-            self.group_cover[consents as usize..consents_end as usize].iter().any(|in_force| in_force.on(date));
+        let (more, count) = facts.more_consents;
+        let consented = facts.consent.is_some_and(|in_force| in_force.on(date))
+            || self.more_consents[more as usize..more as usize + usize::from(count)]
+                .iter()
+                .any(|in_force| in_force.on(date));
         if !consented {
             warnings.push(Warning::NoGroupCoverConsent);
         }
@@ -432,12 +474,12 @@ impl<'d> CoverIndex<'d> {
     /// The doctors assigned to the patient at `at`: the 主治医 in hours, the doctor
     /// covering the 主治医's absence, the group's on-duty doctors (and the 主治医 after
     /// them, off hours). Absent doctors of the rota are left out with a warning.
-    fn push_assigned(&self, p: &Patient, home: Site, at: Instant, steps: &mut Vec<Step>, warnings: &mut Vec<Warning>) {
-        let primary = p.primary_doctor;
+    fn push_assigned(&self, facts: &PatientFacts, at: Instant, steps: &mut Vec<Step>, warnings: &mut Vec<Warning>) {
+        let (primary, group, home) = (facts.primary, facts.group, facts.home);
         let primary_absence = self.absence_at(primary, at);
-        let slot = self.slot_at(p.group, at);
+        let slot = self.slot_at(group, at);
         let duty = slot.and_then(|(start, _, kind)| {
-            self.book.duty_at(p.group, at).filter(|duty| duty.start == start && duty.kind == kind)
+            self.book.duty_at(group, at).filter(|duty| duty.start == start && duty.kind == kind)
         });
         if let (Some((_, _, kind)), None) = (slot, duty) {
             warnings.push(Warning::SlotUnstaffed(kind));
@@ -496,8 +538,7 @@ impl<'d> CoverIndex<'d> {
     pub fn assigned(&self, patient: Idx<Patient>, at: Instant) -> (Vec<Step>, Vec<Warning>) {
         let mut steps = Vec::with_capacity(4);
         let mut warnings = Vec::new();
-        let p = &self.dataset.patients[patient];
-        self.push_assigned(p, Site::of(p.home), at, &mut steps, &mut warnings);
+        self.push_assigned(&self.patients[patient.index()], at, &mut steps, &mut warnings);
         steps.retain(|step| step.reason != Reason::PrimaryOffHours);
         (steps, warnings)
     }
@@ -518,10 +559,10 @@ impl<'d> CoverIndex<'d> {
     }
 
     /// On-duty doctors of nearby groups, nearest to the patient's home first.
-    fn push_nearby_on_duty(&self, p: &Patient, home: Site, at: Instant, steps: &mut Vec<Step>) {
+    fn push_nearby_on_duty(&self, group: Idx<Group>, home: Site, at: Instant, steps: &mut Vec<Step>) {
         // The candidates go in the chain's own tail, ranked there.
         let before = steps.len();
-        for &(group, hops) in &self.nearby[p.group.index()] {
+        for &(group, hops) in &self.nearby[group.index()] {
             let Some((primary, secondary)) = self.book.on_duty_at(group, at) else { continue };
             for (role, doctors) in [(Role::Primary, primary), (Role::Secondary, secondary)] {
                 for &doctor in doctors {
@@ -784,6 +825,47 @@ impl Serialize for Text<'_> {
         match *self {
             Self::Plain(text) => serializer.serialize_str(text),
             _ => serializer.collect_str(self),
+        }
+    }
+}
+
+/// Who the patient is, for the caller to check: the head of a cover answer.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PatientHead<'d> {
+    /// Id.
+    pub id: &'d str,
+    /// Name.
+    pub name: &'d str,
+    /// The group's id.
+    pub group: &'d str,
+    /// The 主治医's id.
+    pub primary_doctor: &'d str,
+    /// キーパーソン.
+    pub key_person: Option<KeyPersonHead<'d>>,
+    /// ACP: the patient's recorded wishes.
+    pub acp: &'d str,
+}
+
+/// キーパーソン: whom to call in the family.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct KeyPersonHead<'d> {
+    /// Name and relation.
+    pub name: &'d str,
+    /// Phone.
+    pub phone: &'d str,
+}
+
+impl<'d> PatientHead<'d> {
+    /// The head of `patient`.
+    pub fn of(dataset: &'d Dataset, patient: Idx<Patient>) -> Self {
+        let p = &dataset.patients[patient];
+        Self {
+            id: p.id.as_str(),
+            name: &p.name,
+            group: dataset.groups[p.group].id.as_str(),
+            primary_doctor: dataset.doctors[p.primary_doctor].id.as_str(),
+            key_person: p.key_person.as_ref().map(|k| KeyPersonHead { name: &k.name, phone: k.phone.as_str() }),
+            acp: &p.acp,
         }
     }
 }

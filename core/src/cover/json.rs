@@ -1,19 +1,25 @@
-//! The JSON of a chain's steps, written from parts escaped once per dataset.
+//! The JSON of a cover answer's parts, written from parts escaped once per dataset.
 //!
 //! A cover answer is mostly names and phones. Serialising [`CoverChain::describe`] field
 //! by field escaped them again on every lookup, which cost more than finding the chain;
-//! [`StepsJson`] escapes each doctor's, station's and hospital's part when it is built
+//! [`CoverJson`] escapes each doctor's, station's and hospital's part when it is built
 //! and writes a chain's steps by copying those parts. What it writes is, byte for byte,
-//! what serialising [`CoverChain::describe`] gives (tested over the demo city).
+//! what serialising [`CoverChain::describe`] gives (tested over the demo city). Each
+//! patient's head ([`PatientHead`]) is written whole when it is built, side by side with
+//! the others, so an answer copies it from one place instead of gathering the patient's
+//! name, key person and ACP from their own allocations (a random patient of a large city
+//! is not in the cache, and each of those was a miss).
 
-use super::chain::{Compose as _, ContactView, CoverChain, Text, shown_km, texts};
+use super::chain::{Compose as _, ContactView, CoverChain, PatientHead, Text, shown_km, texts};
 use super::{Contact, Reason};
 use crate::dataset::Dataset;
-use crate::domain::HOME_VISIT_LIMIT_KM;
+use crate::domain::{HOME_VISIT_LIMIT_KM, Idx, Patient};
 
-/// The contacts' JSON, escaped once; writes chains' steps.
+/// The contacts' JSON, escaped once, and the patients' heads; writes chains' steps.
 #[derive(Debug, Clone, Default)]
-pub struct StepsJson {
+pub struct CoverJson {
+    /// Per patient: its head, `{"id":…,"name":…,…}`.
+    patients: Parts,
     /// Per doctor: `"kind":"doctor","id":…,"name":…,"phone":…`.
     doctors: Parts,
     /// Per visiting nurse station, the same.
@@ -49,7 +55,7 @@ impl Parts {
         let mut offsets = vec![0];
         for text in texts {
             bytes.extend_from_slice(text.as_bytes());
-            offsets.push(u32::try_from(bytes.len()).expect("contacts' JSON under 4 GB"));
+            offsets.push(u32::try_from(bytes.len()).expect("parts under 4 GB"));
         }
         Self { bytes: bytes.into(), offsets: offsets.into() }
     }
@@ -100,10 +106,13 @@ fn push_km(out: &mut Vec<u8>, km: f32) {
     out.push(b'0' + (tenths % 10) as u8);
 }
 
-impl StepsJson {
-    /// Escapes every contact of `dataset`.
+impl CoverJson {
+    /// Escapes every contact of `dataset` and writes every patient's head.
     pub fn new(dataset: &Dataset) -> Self {
         Self {
+            patients: Parts::new(dataset.patients.indices().map(|patient| {
+                serde_json::to_string(&PatientHead::of(dataset, patient)).expect("strings serialise").into()
+            })),
             doctors: Parts::new(dataset.doctors.indices().map(|doctor| contact_part(dataset, Contact::Doctor(doctor)))),
             stations: Parts::new(
                 dataset.nurse_stations.indices().map(|station| contact_part(dataset, Contact::Station(station))),
@@ -118,6 +127,11 @@ impl StepsJson {
                 .map(|absence| (escaped(&absence.reason), escaped(absence.id.as_str())))
                 .collect(),
         }
+    }
+
+    /// The JSON of `patient`'s head ([`PatientHead`]), over the dataset this was built from.
+    pub fn head(&self, patient: Idx<Patient>) -> &[u8] {
+        self.patients.get(patient.index())
     }
 
     /// Writes the steps of `chain` (over the dataset this was built from) as a JSON

@@ -8,9 +8,11 @@ mod json;
 mod starts;
 
 pub use book::{Duty, DutyDoctors, RotaBook, VersionScope};
-pub use chain::{Contact, CoverChain, CoverIndex, OnDutyNow, Reason, Step, StepView, Text, Warning};
+pub use chain::{
+    Contact, CoverChain, CoverIndex, KeyPersonHead, OnDutyNow, PatientHead, Reason, Step, StepView, Text, Warning,
+};
 pub use error::CoverError;
-pub use json::StepsJson;
+pub use json::CoverJson;
 
 #[cfg(test)]
 pub(crate) mod tests;

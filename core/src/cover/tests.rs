@@ -280,9 +280,9 @@ fn a_later_published_version_answers_only_from_when_it_came_into_force() {
 
 /// Every chain's steps, written from the escaped parts and serialised field by field,
 /// are the same bytes.
-fn assert_steps_json_agrees(dataset: &Dataset, book: &RotaBook) -> usize {
+fn assert_cover_json_agrees(dataset: &Dataset, book: &RotaBook) -> usize {
     let index = CoverIndex::new(dataset, book);
-    let json = StepsJson::new(dataset);
+    let json = CoverJson::new(dataset);
     let start = parse_instant("2026-12-01T00:00").unwrap();
     let mut compared = 0;
     for patient in dataset.patients.indices() {
@@ -306,19 +306,51 @@ fn assert_steps_json_agrees(dataset: &Dataset, book: &RotaBook) -> usize {
 }
 
 #[test]
-fn steps_json_is_the_serialised_description() {
+fn cover_json_is_the_serialised_description() {
     let (dataset, book) = demo();
-    let steps = assert_steps_json_agrees(&dataset, &book);
+    let steps = assert_cover_json_agrees(&dataset, &book);
     assert!(steps > 1_000_000, "{steps} steps compared");
 }
 
+/// Every patient's head, written once, is its [`PatientHead`] as serde_json writes it.
+fn assert_heads_agree(dataset: &Dataset) {
+    let json = CoverJson::new(dataset);
+    for patient in dataset.patients.indices() {
+        assert_eq!(
+            std::str::from_utf8(json.head(patient)).unwrap(),
+            serde_json::to_string(&PatientHead::of(dataset, patient)).unwrap(),
+            "{}",
+            dataset.patients[patient].id
+        );
+    }
+}
+
 #[test]
-fn steps_json_escapes_what_needs_escaping() {
+fn heads_are_the_patients() {
+    let (dataset, _) = demo();
+    assert_heads_agree(&dataset);
+    let p = dataset.patients.iter().find(|p| p.key_person.is_some()).unwrap();
+    let head =
+        serde_json::to_value(PatientHead::of(&dataset, dataset.patients.lookup(p.id.as_str()).unwrap())).unwrap();
+    assert_eq!(head["id"], p.id.as_str());
+    assert_eq!(head["name"], p.name);
+    assert_eq!(head["group"], dataset.groups[p.group].id.as_str());
+    assert_eq!(head["primary_doctor"], dataset.doctors[p.primary_doctor].id.as_str());
+    assert_eq!(head["key_person"]["name"], p.key_person.as_ref().unwrap().name);
+    assert_eq!(head["key_person"]["phone"], p.key_person.as_ref().unwrap().phone.as_str());
+    assert_eq!(head["acp"], p.acp);
+    let alone = dataset.patients.iter().find(|p| p.key_person.is_none()).unwrap();
+    let head = PatientHead::of(&dataset, dataset.patients.lookup(alone.id.as_str()).unwrap());
+    assert_eq!(serde_json::to_value(head).unwrap()["key_person"], serde_json::Value::Null);
+}
+
+#[test]
+fn cover_json_escapes_what_needs_escaping() {
     // Quotes, backslashes and a tab in names, a group's name and an absence's reason.
     let (dataset, _) = demo();
     let mut files = crate::dataset::write(&dataset);
     let odd = "\"引用\" \t\\ 終";
-    for name in ["clinics.csv", "hospitals.csv", "nurse_stations.csv", "absences.csv"] {
+    for name in ["clinics.csv", "hospitals.csv", "nurse_stations.csv", "absences.csv", "patients.csv"] {
         let text = files.get(name).unwrap_or_else(|| panic!("{name}")).clone();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let headers = reader.headers().unwrap().clone();
@@ -329,11 +361,13 @@ fn steps_json_escapes_what_needs_escaping() {
             let fields: Vec<String> = headers
                 .iter()
                 .zip(record.iter())
-                .map(
-                    |(header, field)| {
-                        if ["name", "reason"].contains(&header) { format!("{field} {odd}") } else { field.to_owned() }
-                    },
-                )
+                .map(|(header, field)| {
+                    if ["name", "reason", "acp"].contains(&header) || (header == "key_person" && !field.is_empty()) {
+                        format!("{field} {odd}")
+                    } else {
+                        field.to_owned()
+                    }
+                })
                 .collect();
             writer.write_record(&fields).unwrap();
         }
@@ -358,7 +392,9 @@ fn steps_json_escapes_what_needs_escaping() {
     assert!(dataset.absences.iter().all(|absence| absence.reason.ends_with(odd)));
     let mut book = RotaBook::new(&dataset);
     book.add(&dataset, &round_robin_records(&dataset, "2026-12".parse().unwrap())).unwrap();
-    assert_steps_json_agrees(&dataset, &book);
+    assert_cover_json_agrees(&dataset, &book);
+    assert!(dataset.patients.iter().all(|patient| patient.name.ends_with(odd) && patient.acp.ends_with(odd)));
+    assert_heads_agree(&dataset);
 }
 
 /// `text` as a TOML basic string.
@@ -373,7 +409,31 @@ fn toml_string(text: &str) -> String {
 #[test]
 fn backups_and_consent_follow_the_records() {
     use crate::domain::ConsentKind;
-    let (mut dataset, _) = demo();
+    let (dataset, _) = demo();
+    // Give some patients a second グループ診療 consent (from before December, or from
+    // mid-December), so that a patient's consents after the first are read too.
+    let mut files = crate::dataset::write(&dataset);
+    let mut reader = csv::Reader::from_reader(files["consents.csv"].as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|header| header == name).unwrap();
+    let (id, date, kind, withdrawn) = (column("id"), column("date"), column("kind"), column("withdrawn_on"));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&headers).unwrap();
+    let mut seconds = 0;
+    for (row, record) in reader.records().enumerate() {
+        let mut fields: Vec<String> = record.unwrap().iter().map(str::to_owned).collect();
+        writer.write_record(&fields).unwrap();
+        if row % 5 == 0 && fields[kind] == ConsentKind::GroupCover.label() {
+            fields[id] = format!("{}-2", fields[id]);
+            fields[date] = if row % 2 == 0 { "2026-12-15" } else { "2026-01-05" }.to_owned();
+            fields[withdrawn] = String::new();
+            writer.write_record(&fields).unwrap();
+            seconds += 1;
+        }
+    }
+    files.insert("consents.csv".to_owned(), String::from_utf8(writer.into_inner().unwrap()).unwrap());
+    let mut dataset = crate::dataset::parse(&files).expect("still valid");
+    assert!(seconds > 100, "{seconds} second consents");
     // Withdraw some consents, so that both sides of a withdrawal are asked about.
     for consent in dataset.consents.indices().step_by(7) {
         dataset.consents.get_mut(consent).withdrawn_on = chrono::NaiveDate::from_ymd_opt(2026, 12, 10);
@@ -382,7 +442,7 @@ fn backups_and_consent_follow_the_records() {
     book.add(&dataset, &round_robin_records(&dataset, "2026-12".parse().unwrap())).unwrap();
     let index = CoverIndex::new(&dataset, &book);
     let mut warned = 0;
-    for at in ["2026-12-09T23:30", "2026-12-10T00:30", "2026-12-20T12:00"] {
+    for at in ["2026-12-09T23:30", "2026-12-10T00:30", "2026-12-14T12:00", "2026-12-20T12:00"] {
         let at = parse_instant(at).unwrap();
         let date = crate::calendar::to_jst(at).date_naive();
         for patient in dataset.patients.indices() {

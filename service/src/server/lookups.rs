@@ -164,53 +164,6 @@ pub async fn on_duty(
     .into_response())
 }
 
-/// Who the patient is, for the caller to check.
-#[derive(Debug, Serialize)]
-struct PatientHead<'a> {
-    id: &'a str,
-    name: &'a str,
-    group: &'a str,
-    primary_doctor: &'a str,
-    key_person: Option<KeyPersonView<'a>>,
-    acp: &'a str,
-}
-
-/// キーパーソン.
-#[derive(Debug, Serialize)]
-struct KeyPersonView<'a> {
-    name: &'a str,
-    phone: &'a str,
-}
-
-impl PatientHead<'_> {
-    /// Writes the head as serde_json writes it (tested).
-    fn write(&self, out: &mut Vec<u8>) {
-        for (key, value) in [
-            ("{\"id\":", self.id),
-            (",\"name\":", self.name),
-            (",\"group\":", self.group),
-            (",\"primary_doctor\":", self.primary_doctor),
-        ] {
-            out.extend_from_slice(key.as_bytes());
-            push_str(out, value);
-        }
-        out.extend_from_slice(b",\"key_person\":");
-        match &self.key_person {
-            Some(key_person) => {
-                out.extend_from_slice(b"{\"name\":");
-                push_str(out, key_person.name);
-                out.extend_from_slice(b",\"phone\":");
-                push_str(out, key_person.phone);
-                out.push(b'}');
-            }
-            None => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(b",\"acp\":");
-        push_str(out, self.acp);
-        out.push(b'}');
-    }
-}
-
 /// The escalation chain for a patient at an instant: whom to call, in order, and why.
 #[utoipa::path(get, path = "/patients/{id}/cover", tag = "lookups",
     params(("id" = String, Path, description = "patient id"), At),
@@ -227,25 +180,17 @@ pub async fn cover(
     let resource = "GET /patients/{id}/cover";
     let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
     let chain = snapshot.index().chain(patient, at);
-    let p = &d.patients[patient];
-    let head = PatientHead {
-        id: p.id.as_str(),
-        name: &p.name,
-        group: d.groups[p.group].id.as_str(),
-        primary_doctor: d.doctors[p.primary_doctor].id.as_str(),
-        key_person: p.key_person.as_ref().map(|k| KeyPersonView { name: &k.name, phone: k.phone.as_str() }),
-        acp: &p.acp,
-    };
     let at = jst(at);
-    // {"patient": …, "at": …, "steps": […], "warnings": […]}, the steps written from
-    // the contacts' JSON escaped once per snapshot.
+    // {"patient": …, "at": …, "steps": […], "warnings": […]}, the head and the steps
+    // written from the JSON made once per snapshot.
+    let json = snapshot.cover_json();
     let mut body = Vec::with_capacity(RESPONSE_CAPACITY);
     body.extend_from_slice(b"{\"patient\":");
-    head.write(&mut body);
+    body.extend_from_slice(json.head(patient));
     body.extend_from_slice(b",\"at\":");
     push_str(&mut body, &at);
     body.extend_from_slice(b",\"steps\":");
-    snapshot.steps_json().write(&chain, d, &mut body);
+    json.write(&chain, d, &mut body);
     body.extend_from_slice(b",\"warnings\":");
     push_strs(&mut body, chain.describe_warnings(d).iter().map(String::as_str));
     body.push(b'}');
@@ -522,7 +467,7 @@ pub async fn duties(
 
 #[cfg(test)]
 mod tests {
-    use super::{At, KeyPersonView, PatientHead};
+    use super::At;
     use crate::server::json::parse_query;
 
     #[test]
@@ -552,23 +497,5 @@ mod tests {
         let serde = parse_query::<At>("at=1&at=2").expect_err("at twice");
         assert_eq!(format!("{error:?}"), format!("{serde:?}"));
         assert!(format!("{error:?}").contains("at"), "{error:?}");
-    }
-
-    #[test]
-    fn the_head_is_written_as_serde_json_writes_it() {
-        for key_person in [None, Some(KeyPersonView { name: "吉備仮野 和夫（長男）", phone: "070-6117-3993" })]
-        {
-            let head = PatientHead {
-                id: "P000001",
-                name: "吉備仮野 \"京子\"",
-                group: "G-KITA-CHUO-1",
-                primary_doctor: "D0016",
-                key_person,
-                acp: "自宅で\n看取り \\ 希望",
-            };
-            let mut out = Vec::new();
-            head.write(&mut out);
-            assert_eq!(String::from_utf8(out).expect("utf-8"), serde_json::to_string(&head).expect("json"));
-        }
     }
 }
