@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::error::CoverError;
-use super::starts::Starts;
+use super::starts::DayIndex;
 use crate::calendar::{Instant, SlotKind, expand_slots};
 use crate::dataset::Dataset;
 use crate::domain::{Absence, Doctor, Group, Idx, Role};
@@ -78,61 +78,135 @@ impl CoverEntry {
     }
 }
 
-/// What a lookup reads of a group's duties, laid out for it: their starts in seconds,
-/// indexed by day; per duty a small record of what decides whether it is running (its
-/// end and when its version was in force) and where its doctors are; and the doctors
-/// of all its duties in one run. A lookup then touches a few cache lines, not the
-/// `Duty` records and their doctor lists.
+/// What a lookup reads of a group's duties, laid out for it: per duty one cache line
+/// holding what decides whether it is running (its start, end, the latest end so far,
+/// when its version was in force, all in nanoseconds) and its doctors, found through an
+/// index by day. A lookup then reads the index and a line or two, not a list of starts,
+/// the `Duty` records and their doctor lists.
 #[derive(Debug, Clone, Default)]
 struct GroupLookup {
-    starts: Starts,
+    days: DayIndex,
     hot: Vec<HotDuty>,
-    /// Per duty, in order: its 当番, then its 副当番.
-    doctors: Vec<Idx<Doctor>>,
+    /// The doctors of the duties with more than fit in their record, one after another.
+    more_doctors: Vec<Idx<Doctor>>,
+    /// Whether every instant of the group's duties is one of [`nanos`]'s (within
+    /// 1677–2262); if not, lookups read the `Duty` records.
+    exact: bool,
 }
 
-/// A duty as a lookup reads it: under a cache line.
+/// Doctors a duty's record holds itself.
+const INLINE_DOCTORS: usize = 5;
+
+/// A duty as a lookup reads it: one cache line.
 #[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
 struct HotDuty {
-    end: Instant,
-    /// The latest end of this duty and every earlier-started one of the group (in any
+    start: i64,
+    end: i64,
+    /// The latest `end` of this duty and every earlier-started one of the group (in any
     /// version): a search back from an instant stops where this has passed.
-    reach: Instant,
-    in_force_from: Option<Instant>,
-    superseded_at: Option<Instant>,
-    /// Where the duty's doctors start in [`GroupLookup::doctors`].
-    doctors: u32,
+    reach: i64,
+    /// When its version came into force; `i64::MIN` for the first version.
+    in_force_from: i64,
+    /// When a later version superseded it; `i64::MAX` if none has.
+    superseded_at: i64,
+    /// Its 当番 then 副当番, if they fit; else where they start in
+    /// [`GroupLookup::more_doctors`] (the first entry).
+    doctors: [Idx<Doctor>; INLINE_DOCTORS],
     primary: u16,
     secondary: u16,
 }
 
-const _: () = assert!(std::mem::size_of::<HotDuty>() <= 64, "a duty's lookup record fits a cache line");
+const _: () = assert!(std::mem::size_of::<HotDuty>() == 64, "a duty's lookup record is one cache line");
+
+/// An instant in nanoseconds since the Unix epoch: exact and in order over 1677–2262
+/// (the service reads instants in 1900–2200), `None` outside; never `i64::MIN` or
+/// `i64::MAX`, which stand for "always" in [`HotDuty`].
+fn nanos(instant: Instant) -> Option<i64> {
+    instant.timestamp_nanos_opt().filter(|&nanos| nanos != i64::MIN && nanos != i64::MAX)
+}
+
+impl HotDuty {
+    /// Whether the duty is running at `at` under the version in force then.
+    fn runs_at(&self, at: i64) -> bool {
+        at < self.end && self.in_force_from <= at && at < self.superseded_at
+    }
+
+    /// Its 当番 and 副当番.
+    fn doctors<'a>(&'a self, more: &'a [Idx<Doctor>]) -> DutyDoctors<'a> {
+        let (primary, secondary) = (usize::from(self.primary), usize::from(self.secondary));
+        let all = if primary + secondary <= INLINE_DOCTORS {
+            &self.doctors[..primary + secondary]
+        } else {
+            let first = self.doctors[0].index();
+            &more[first..first + primary + secondary]
+        };
+        all.split_at(primary)
+    }
+}
 
 impl GroupLookup {
     fn new(duties: &[Duty]) -> Self {
-        let mut doctors = Vec::new();
-        let mut reach = Instant::MIN_UTC;
-        let hot = duties
+        let exact = duties.iter().all(|duty| {
+            [Some(duty.start), Some(duty.end), duty.in_force_from, duty.superseded_at]
+                .into_iter()
+                .flatten()
+                .all(|instant| nanos(instant).is_some())
+        });
+        if !exact {
+            return Self::default();
+        }
+        let mut more_doctors = Vec::new();
+        let mut reach = i64::MIN;
+        let hot: Vec<HotDuty> = duties
             .iter()
             .map(|duty| {
-                reach = reach.max(duty.end);
-                let first = u32::try_from(doctors.len()).expect("fewer than 2^32 duty doctors in a group");
-                doctors.extend_from_slice(&duty.primary);
-                doctors.extend_from_slice(&duty.secondary);
+                let at = |instant: Instant| nanos(instant).expect("checked above");
+                reach = reach.max(at(duty.end));
+                let mut doctors = [Idx::new(0); INLINE_DOCTORS];
+                let count = duty.primary.len() + duty.secondary.len();
+                if count <= INLINE_DOCTORS {
+                    for (slot, &doctor) in doctors.iter_mut().zip(duty.primary.iter().chain(&duty.secondary)) {
+                        *slot = doctor;
+                    }
+                } else {
+                    doctors[0] = Idx::new(more_doctors.len());
+                    more_doctors.extend(duty.primary.iter().chain(&duty.secondary));
+                }
                 HotDuty {
-                    end: duty.end,
+                    start: at(duty.start),
+                    end: at(duty.end),
                     reach,
-                    in_force_from: duty.in_force_from,
-                    superseded_at: duty.superseded_at,
-                    doctors: first,
+                    in_force_from: duty.in_force_from.map_or(i64::MIN, at),
+                    superseded_at: duty.superseded_at.map_or(i64::MAX, at),
+                    doctors,
                     primary: u16::try_from(duty.primary.len()).expect("fewer than 2^16 当番 in a slot"),
                     secondary: u16::try_from(duty.secondary.len()).expect("fewer than 2^16 副当番 in a slot"),
                 }
             })
             .collect();
-        Self { starts: Starts::of(duties.iter().map(|duty| duty.start)), hot, doctors }
+        let starts: Vec<i64> = hot.iter().map(|duty| duty.start).collect();
+        Self { days: DayIndex::new(&starts, NANOS_A_DAY), hot, more_doctors, exact }
+    }
+
+    /// How many of the duties start at or before `at`.
+    fn started_by(&self, at: i64) -> usize {
+        let day = self.days.day_of(at, self.hot.len());
+        day.start + self.hot[day].partition_point(|duty| duty.start <= at)
+    }
+
+    /// The position of the duty running at `at`, from the version in force then.
+    fn running(&self, at: i64) -> Option<usize> {
+        // The latest started first, back to where every earlier duty has ended.
+        self.hot[..self.started_by(at)]
+            .iter()
+            .rposition(|duty| at >= duty.reach || duty.runs_at(at))
+            .filter(|&i| self.hot[i].runs_at(at))
     }
 }
+
+/// Nanoseconds in a day.
+const NANOS_A_DAY: i64 = 86_400 * 1_000_000_000;
 
 /// The start and end of a group's slot of `kind` on `date`, from its calendar.
 fn slot_times(
@@ -288,22 +362,23 @@ impl RotaBook {
 
     /// How many of the group's duties (from the first) start at or before `at`.
     fn started_by(&self, group: Idx<Group>, at: Instant) -> usize {
-        let duties = &self.duties[group.index()];
-        self.lookup[group.index()].starts.started_by(at, |i| duties[i].start)
+        let lookup = &self.lookup[group.index()];
+        match nanos(at) {
+            Some(at) if lookup.exact => lookup.started_by(at),
+            _ => self.duties[group.index()].partition_point(|duty| duty.start <= at),
+        }
     }
 
     /// The position of the group's duty running at `at`, from the version in force then.
     fn running(&self, group: Idx<Group>, at: Instant) -> Option<usize> {
         let lookup = &self.lookup[group.index()];
-        // The latest started first, back to where every earlier duty has ended.
-        let started = self.started_by(group, at);
-        lookup.hot[..started]
-            .iter()
-            .enumerate()
-            .rev()
-            .take_while(|(_, duty)| at < duty.reach)
-            .find(|(_, duty)| at < duty.end && in_force(duty.in_force_from, duty.superseded_at, at))
-            .map(|(i, _)| i)
+        match nanos(at) {
+            Some(at) if lookup.exact => lookup.running(at),
+            // Instants outside the compact copy's range: the duties themselves.
+            _ => self.duties[group.index()]
+                .iter()
+                .rposition(|duty| duty.start <= at && at < duty.end && duty.in_force_at(at)),
+        }
     }
 
     /// The group's duty at `at`, if a slot of its rota is running then, from the
@@ -316,12 +391,10 @@ impl RotaBook {
     /// from the lookup's compact copy: what the chain asks of every nearby group.
     pub fn on_duty_at(&self, group: Idx<Group>, at: Instant) -> Option<DutyDoctors<'_>> {
         let lookup = &self.lookup[group.index()];
-        self.running(group, at).map(|i| {
-            let duty = &lookup.hot[i];
-            let (first, primary) = (duty.doctors as usize, usize::from(duty.primary));
-            let doctors = &lookup.doctors[first..first + primary + usize::from(duty.secondary)];
-            doctors.split_at(primary)
-        })
+        match nanos(at) {
+            Some(at) if lookup.exact => lookup.running(at).map(|i| lookup.hot[i].doctors(&lookup.more_doctors)),
+            _ => self.duty_at(group, at).map(|duty| (duty.primary.as_slice(), duty.secondary.as_slice())),
+        }
     }
 
     /// The next time the group's on-duty doctors change after `at`: the end of the

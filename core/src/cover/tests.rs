@@ -489,8 +489,28 @@ fn the_compact_lookup_answers_as_the_duties_do() {
             duty.role = if duty.role == Role::Primary { Role::Secondary } else { Role::Primary };
         }
     }
+    // Some slots staffed by more doctors than a duty's record holds.
+    let crowded: Vec<DutyRecord> = second
+        .duties
+        .iter()
+        .filter(|duty| duty.date.day() == 7 && duty.role == Role::Primary)
+        .flat_map(|duty| {
+            let group = &dataset.groups[dataset.groups.lookup(&duty.group).unwrap()];
+            group.members.iter().take(7).map(|&member| DutyRecord {
+                role: Role::Secondary,
+                doctor: dataset.doctors[member].id.to_string(),
+                ..duty.clone()
+            })
+        })
+        .collect();
+    assert!(!crowded.is_empty());
+    second.duties.extend(crowded);
     let published = parse_instant("2026-12-12T09:17").unwrap() + chrono::Duration::milliseconds(30_250);
     book.add_version(&dataset, &second, &scope, Some(published)).unwrap();
+    assert!(
+        dataset.groups.indices().any(|group| book.all_duties(group).iter().any(|duty| duty.secondary.len() > 5)),
+        "a duty with more doctors than its record holds"
+    );
 
     let first = parse_instant("2026-11-29T00:00").unwrap();
     let mut instants: Vec<_> = (0..(36 * 24 * 60 / 17)).map(|k| first + chrono::Duration::minutes(17 * k)).collect();
@@ -519,6 +539,42 @@ fn the_compact_lookup_answers_as_the_duties_do() {
         }
     }
     assert!(answered > 10_000, "most instants fall in a staffed slot: {answered}");
+}
+
+/// A group with a duty beyond 2262 (outside the compact copy's nanoseconds) is answered
+/// from its duties, the same as the others; instants outside that range too.
+#[test]
+fn lookups_beyond_the_compact_range_read_the_duties() {
+    use chrono::TimeZone;
+    let (dataset, records, _, mut book) = december_first_version();
+    let group = dataset.groups.lookup("G-NAKA-2").unwrap();
+    let far = chrono::Utc.with_ymd_and_hms(2263, 1, 1, 0, 0, 0).unwrap();
+    let template = records.duties.iter().find(|duty| duty.group == "G-NAKA-2").unwrap().clone();
+    let late = DutyRecord {
+        date: far.date_naive(),
+        start: Some(far),
+        end: Some(far + chrono::Duration::hours(12)),
+        ..template.clone()
+    };
+    book.add(&dataset, &RotaRecords { duties: vec![late], ..RotaRecords::default() }).unwrap();
+    let doctor = dataset.doctors.lookup(&template.doctor).unwrap();
+    let at = far + chrono::Duration::hours(6);
+    assert_eq!(book.duty_at(group, at).map(|duty| duty.start), Some(far));
+    assert_eq!(book.on_duty_at(group, at).map(|(primary, _)| primary.to_vec()), Some(vec![doctor]));
+    let start = parse_instant("2026-11-30T00:00").unwrap();
+    let ancient = chrono::Utc.with_ymd_and_hms(1600, 1, 1, 0, 0, 0).unwrap();
+    for other in dataset.groups.indices() {
+        for at in (0..(33 * 24 * 4)).map(|k| start + chrono::Duration::minutes(15 * k)).chain([ancient, far, at]) {
+            let scanned = book
+                .all_duties(other)
+                .iter()
+                .rev()
+                .find(|duty| duty.start <= at && at < duty.end && duty.in_force_at(at));
+            assert_eq!(book.duty_at(other, at), scanned, "{} at {at}", dataset.groups[other].id);
+            let doctors = scanned.map(|duty| (duty.primary.as_slice(), duty.secondary.as_slice()));
+            assert_eq!(book.on_duty_at(other, at), doctors, "{} at {at}", dataset.groups[other].id);
+        }
+    }
 }
 
 /// The demo city, generated once for the property tests.
