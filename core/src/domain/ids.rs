@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 /// ASCII letters, digits, `-`, `_` or `.`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(transparent)]
-pub struct Id(Box<str>);
+pub struct Id(compact_str::CompactString);
 
 impl Id {
     /// Longest id accepted.
@@ -30,12 +30,12 @@ impl Id {
                 "ID '{text}' に使えない文字 '{bad}' があります (ids use ASCII letters, digits, '-', '_', '.')"
             ));
         }
-        Ok(Self(text.into()))
+        Ok(Self(compact_str::CompactString::new(text)))
     }
 
     /// The id as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
@@ -119,12 +119,12 @@ pub trait Entity {
 #[derive(Debug, Clone)]
 pub struct Table<T> {
     rows: Vec<T>,
-    by_id: HashMap<Id, Idx<T>>,
+    by_id: HashMap<Id, Idx<T>, foldhash::fast::RandomState>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Self { rows: Vec::new(), by_id: HashMap::new() }
+        Self { rows: Vec::new(), by_id: HashMap::default() }
     }
 }
 
