@@ -36,32 +36,53 @@ fn put_digits(digits: &mut [u8], mut value: u32) {
     }
 }
 
-fn text(parts: &[&[u8]]) -> String {
-    let bytes = parts.concat();
-    String::from_utf8(bytes).expect("digits and ASCII punctuation")
-}
-
 /// UTC RFC 3339 with microseconds, `2026-12-04T03:00:00.000001Z`: chrono's
 /// `to_rfc3339_opts(SecondsFormat::Micros, true)`.
 pub fn utc_micros(instant: DateTime<Utc>) -> String {
+    let mut text = String::with_capacity(27);
+    push_utc_micros(&mut text, instant);
+    text
+}
+
+/// Appends [`utc_micros`]'s text.
+pub fn push_utc_micros(out: &mut String, instant: DateTime<Utc>) {
     let Some(date_time) = date_time(instant.naive_utc()) else {
-        return instant.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        out.push_str(&instant.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+        return;
     };
     let mut micros = *b".000000Z";
     put_digits(&mut micros[1..7], instant.nanosecond() / 1000);
-    text(&[&date_time, &micros])
+    out.push_str(ascii(&date_time));
+    out.push_str(ascii(&micros));
 }
 
 /// JST RFC 3339 to the second, `2026-12-10T03:00:00+09:00`: what
 /// `to_jst(instant).to_rfc3339_opts(SecondsFormat::Secs, false)` writes.
 pub fn jst_secs(instant: DateTime<Utc>) -> String {
+    let mut text = String::with_capacity(25);
+    push_jst_secs(&mut text, instant);
+    text
+}
+
+/// Appends [`jst_secs`]'s text.
+pub fn push_jst_secs(out: &mut String, instant: DateTime<Utc>) {
     // Where the offset is +09:00; `jst_naive` keeps a leap second, which `date_time`
     // leaves to chrono.
     let fast = (instant.timestamp() >= FIXED_JST_FROM).then(|| date_time(jst_naive(instant))).flatten();
     match fast {
-        Some(date_time) => text(&[&date_time, b"+09:00"]),
-        None => renkei_core::calendar::to_jst(instant).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        Some(date_time) => {
+            out.push_str(ascii(&date_time));
+            out.push_str("+09:00");
+        }
+        None => {
+            out.push_str(&renkei_core::calendar::to_jst(instant).to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+        }
     }
+}
+
+/// Digits and ASCII punctuation as text.
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).expect("digits and ASCII punctuation")
 }
 
 #[cfg(test)]

@@ -272,8 +272,7 @@ pub async fn import(
 pub async fn export(State(state): State<AppState>, principal: Arc<Principal>) -> ApiResult<Response> {
     admin_only(&principal)?;
     let snapshot = state.snapshot();
-    let event = audit_events::event(&principal, "export", "/export", "", "whole dataset".to_owned(), 200);
-    state.audit_sink().record(event);
+    audit_events::queue(&state, &principal, "export", "/export", "", "whole dataset", 200);
     Ok(Json(json!({"files": files_of(&snapshot.records)})).into_response())
 }
 

@@ -7,15 +7,18 @@
 //! index of the trail is brought up to date every [`INDEX_INTERVAL`].
 
 use std::borrow::Cow;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use tokio::sync::Notify;
 
 use super::AppState;
 use super::auth::Principal;
-use crate::store::audit::{AuditEvent, append, index_pending};
+use crate::store::audit::{AuditEvent, Fields, append_fields, index_pending};
 use crate::store::{StoreResult, stamp};
+use crate::time_text::{push_jst_secs, push_utc_micros};
 
 /// How long a read's entry may wait in the queue.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
@@ -26,19 +29,56 @@ pub const INDEX_INTERVAL: Duration = Duration::from_secs(10);
 /// A queue this long is flushed at once (four blocks of the trail, one transaction).
 const FLUSH_AT: usize = 2048;
 
+/// What a queued read says it read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    /// As written.
+    Text(Cow<'static, str>),
+    /// `cover chain at <the JST time asked about>`.
+    CoverAt(DateTime<Utc>),
+}
+
+impl From<String> for Detail {
+    fn from(text: String) -> Self {
+        Self::Text(text.into())
+    }
+}
+
+impl From<&'static str> for Detail {
+    fn from(text: &'static str) -> Self {
+        Self::Text(text.into())
+    }
+}
+
+/// A read or provision waiting to be appended. Its time and detail are written out
+/// when the queue is flushed, and a patient id of up to 24 bytes is held inline, so
+/// queueing a read allocates nothing (a busy service queues tens of thousands a second,
+/// and freeing their text on the flushing thread cost more than writing it there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Queued {
+    at: DateTime<Utc>,
+    actor: Arc<str>,
+    role: Arc<str>,
+    action: Cow<'static, str>,
+    resource: Cow<'static, str>,
+    patient: CompactString,
+    detail: Detail,
+    result: Cow<'static, str>,
+}
+
 /// The queue of read events.
 #[derive(Debug, Default)]
 pub struct AuditSink {
-    pending: Mutex<Vec<AuditEvent>>,
+    pending: Mutex<Vec<Queued>>,
     /// The last flushed queue, emptied, kept to become the next (a queue that grew to
     /// thousands of entries is not grown again from nothing every flush).
-    spare: Mutex<Vec<AuditEvent>>,
+    spare: Mutex<Vec<Queued>>,
     notify: Notify,
 }
 
 impl AuditSink {
     /// Queues an event.
-    pub fn record(&self, event: AuditEvent) {
+    fn record(&self, event: Queued) {
         let mut pending = self.pending.lock().expect("audit queue");
         pending.push(event);
         if pending.len() >= FLUSH_AT {
@@ -60,8 +100,10 @@ impl AuditSink {
             return Ok(());
         }
         let result = async {
+            let texts = Texts::of(&events);
+            let entries = texts.fields(&events);
             let mut tx = state.store().begin_write().await?;
-            append(&mut tx, &events).await?;
+            append_fields(&mut tx, &entries).await?;
             tx.commit().await?;
             StoreResult::Ok(())
         }
@@ -77,6 +119,58 @@ impl AuditSink {
             *self.spare.lock().expect("audit queue") = events;
         }
         result
+    }
+}
+
+/// The queued events' times and written-out details, end to end in one string.
+struct Texts {
+    text: String,
+    /// Per event: where its time ends and its detail (if written here) ends.
+    ends: Vec<(usize, usize)>,
+}
+
+impl Texts {
+    fn of(events: &[Queued]) -> Self {
+        let mut text = String::with_capacity(events.len() * 72);
+        let ends = events
+            .iter()
+            .map(|event| {
+                push_utc_micros(&mut text, event.at);
+                let at = text.len();
+                if let Detail::CoverAt(instant) = event.detail {
+                    text.push_str("cover chain at ");
+                    push_jst_secs(&mut text, instant);
+                }
+                (at, text.len())
+            })
+            .collect();
+        Self { text, ends }
+    }
+
+    /// The events' fields, as stored.
+    fn fields<'a>(&'a self, events: &'a [Queued]) -> Vec<Fields<'a>> {
+        let mut start = 0;
+        events
+            .iter()
+            .zip(&self.ends)
+            .map(|(event, &(at, detail))| {
+                let fields = [
+                    &self.text[start..at],
+                    &*event.actor,
+                    &*event.role,
+                    &*event.action,
+                    &*event.resource,
+                    event.patient.as_str(),
+                    match &event.detail {
+                        Detail::Text(text) => text,
+                        Detail::CoverAt(_) => &self.text[at..detail],
+                    },
+                    &*event.result,
+                ];
+                start = detail;
+                fields
+            })
+            .collect()
     }
 }
 
@@ -121,16 +215,39 @@ fn status_text(status: u16) -> Cow<'static, str> {
     }
 }
 
+/// Queues an entry by `principal` that needs no transaction of its own (reads, refusals,
+/// exports).
+pub fn queue(
+    state: &AppState,
+    principal: &Principal,
+    action: impl Into<Cow<'static, str>>,
+    resource: impl Into<Cow<'static, str>>,
+    patient: &str,
+    detail: impl Into<Detail>,
+    status: u16,
+) {
+    state.audit_sink().record(Queued {
+        at: chrono::Utc::now(),
+        actor: principal.label.clone(),
+        role: principal.audit_role.clone(),
+        action: action.into(),
+        resource: resource.into(),
+        patient: CompactString::new(patient),
+        detail: detail.into(),
+        result: status_text(status),
+    });
+}
+
 /// Queues a read of `patient`'s data.
 pub fn read(
     state: &AppState,
     principal: &Principal,
     resource: impl Into<Cow<'static, str>>,
     patient: &str,
-    detail: String,
+    detail: impl Into<Detail>,
     status: u16,
 ) {
-    state.audit_sink().record(event(principal, "read", resource, patient, detail, status));
+    queue(state, principal, "read", resource, patient, detail, status);
 }
 
 /// Queues a provision of `patient`'s data to a third party (a hospital or specialist),
@@ -140,7 +257,61 @@ pub fn provide(
     principal: &Principal,
     resource: impl Into<Cow<'static, str>>,
     patient: &str,
-    detail: String,
+    detail: impl Into<Detail>,
 ) {
-    state.audit_sink().record(event(principal, "provide", resource, patient, detail, 200));
+    queue(state, principal, "provide", resource, patient, detail, 200);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time_text::jst_secs;
+
+    /// Queued events' fields are what the trail stored before they were queued without
+    /// their text: the stamp, and `cover chain at` the JST time asked about.
+    #[test]
+    fn queued_fields_are_the_stored_text() {
+        let at = chrono::DateTime::from_timestamp(1_796_000_000, 123_456_789).expect("instant");
+        let asked = chrono::DateTime::from_timestamp(1_796_100_000, 0).expect("instant");
+        let queued = |patient: &str, detail: Detail| Queued {
+            at,
+            actor: "nurse \"A\"".into(),
+            role: "station:NS001".into(),
+            action: "read".into(),
+            resource: "GET /patients/{id}/cover".into(),
+            patient: CompactString::new(patient),
+            detail,
+            result: status_text(200),
+        };
+        let events = vec![
+            queued("P000001", Detail::CoverAt(asked)),
+            queued("", Detail::from("face sheet")),
+            queued("P-二", Detail::from(String::from("registration list"))),
+            queued(&"Q".repeat(40), Detail::CoverAt(at)),
+        ];
+        let texts = Texts::of(&events);
+        let fields = texts.fields(&events);
+        let details = [
+            format!("cover chain at {}", jst_secs(asked)),
+            "face sheet".into(),
+            "registration list".into(),
+            format!("cover chain at {}", jst_secs(at)),
+        ];
+        for ((event, fields), detail) in events.iter().zip(&fields).zip(&details) {
+            assert_eq!(
+                fields,
+                &[
+                    stamp(at).as_str(),
+                    "nurse \"A\"",
+                    "station:NS001",
+                    "read",
+                    "GET /patients/{id}/cover",
+                    event.patient.as_str(),
+                    detail.as_str(),
+                    "200"
+                ]
+            );
+        }
+        assert_eq!(stamp(at), "2026-11-30T00:53:20.123456Z");
+    }
 }

@@ -136,7 +136,7 @@ pub async fn list(
     let options = RankOptions { on: query.on.unwrap_or_else(today), list_len: query.list_len, travel: None };
     let list = backup::rank(d, patient, &options);
     let registered = d.registrations_of_patient(patient).iter().filter(|&&r| d.registrations[r].is_active()).count();
-    audit::read(&state, &principal, resource, &id, "backup hospitals".to_owned(), 200);
+    audit::read(&state, &principal, resource, &id, "backup hospitals", 200);
     let mut body = serde_json::to_value(&list).map_err(|error| ApiError::Internal(error.into()))?;
     body["registered"] = json!(registered);
     Ok(Json(body).into_response())
@@ -165,7 +165,7 @@ pub async fn admission_plan(
     let resource = "GET /patients/{id}/admission-plan";
     let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
     let plan = backup::admission_plan(d, patient, query.severe, &RankOptions::on(today()));
-    audit::read(&state, &principal, resource, &id, "admission plan".to_owned(), 200);
+    audit::read(&state, &principal, resource, &id, "admission plan", 200);
     Ok(Json(plan).into_response())
 }
 

@@ -121,7 +121,7 @@ pub(crate) fn patient_or_deny(
     match found {
         Some(found) => Ok(found),
         None => {
-            audit::read(state, principal, resource, id, "refused".to_owned(), 403);
+            audit::read(state, principal, resource, id, "refused", 403);
             // Absent and out of scope look the same, except to the admin.
             Err(if principal.is_admin() { ApiError::not_found(format!("患者 '{id}'")) } else { ApiError::Forbidden })
         }
@@ -180,6 +180,7 @@ pub async fn cover(
     let resource = "GET /patients/{id}/cover";
     let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
     let chain = snapshot.index().chain(patient, at);
+    let asked = at;
     let at = jst(at);
     // {"patient": …, "at": …, "steps": […], "warnings": […]}, the head and the steps
     // written from the JSON made once per snapshot.
@@ -194,7 +195,7 @@ pub async fn cover(
     body.extend_from_slice(b",\"warnings\":");
     push_strs(&mut body, chain.describe_warnings(d).iter().map(String::as_str));
     body.push(b'}');
-    audit::read(&state, &principal, resource, &id, ["cover chain at ", &at].concat(), 200);
+    audit::read(&state, &principal, resource, &id, audit::Detail::CoverAt(asked), 200);
     Ok(written(body))
 }
 
@@ -270,7 +271,7 @@ pub async fn face_sheet(
                 "recipient hospital {hospital}: face sheet (name, birth date, conditions, devices, ACP, key person), 主治医, consent status"
             ),
         ),
-        _ => audit::read(&state, &principal, resource, &id, "face sheet".to_owned(), 200),
+        _ => audit::read(&state, &principal, resource, &id, "face sheet", 200),
     }
     Ok(Json(body).into_response())
 }
@@ -313,7 +314,7 @@ pub async fn registered_patients(
         let detail = format!("recipient hospital {id}: registration list entry (name, birth date, 主治医)");
         match principal.role {
             Role::Hospital(_) => audit::provide(&state, &principal, resource, p.id.as_str(), detail),
-            _ => audit::read(&state, &principal, resource, p.id.as_str(), "registration list".to_owned(), 200),
+            _ => audit::read(&state, &principal, resource, p.id.as_str(), "registration list", 200),
         }
     }
     Ok(Json(json!({

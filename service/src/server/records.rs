@@ -544,8 +544,7 @@ fn audit_refusal<T>(
         .and_then(|record| patient_id(d, kind, id, &record.fields))
         .or_else(|| if kind == "patients" { None } else { patient_id(d, kind, id, fields) })
         .unwrap_or_default();
-    let event = audit::event(principal, action, format!("/{kind}/{id}"), &patient, "refused".to_owned(), 403);
-    state.audit_sink().record(event);
+    audit::queue(state, principal, action, format!("/{kind}/{id}"), &patient, "refused", 403);
 }
 
 /// Not found for admins; for others, what is outside their scope and what does not

@@ -68,9 +68,13 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+/// An entry's fields as stored, in order: when, who, role, action, resource, patient,
+/// detail, result.
+pub type Fields<'a> = [&'a str; 8];
+
 impl AuditEvent {
     /// The fields in stored order.
-    fn fields(&self) -> [&str; 8] {
+    pub fn fields(&self) -> Fields<'_> {
         [&self.at, &self.actor, &self.role, &self.action, &self.resource, &self.patient, &self.detail, &self.result]
     }
 
@@ -90,12 +94,12 @@ impl AuditEvent {
 
 /// The hash of an entry.
 pub fn entry_hash(seq: i64, event: &AuditEvent, prev_hash: &str) -> String {
-    std::str::from_utf8(&entry_hex(seq, event, prev_hash)).expect("hex digits").to_owned()
+    std::str::from_utf8(&entry_hex(seq, &event.fields(), prev_hash)).expect("hex digits").to_owned()
 }
 
 /// The hash of an entry, its hex digits written on the stack (a chain of entries needs
 /// each one only as the next one's input).
-fn entry_hex(seq: i64, event: &AuditEvent, prev_hash: &str) -> [u8; 64] {
+fn entry_hex(seq: i64, fields: &Fields<'_>, prev_hash: &str) -> [u8; 64] {
     // SHA-256 of the previous hash, the number and the fields, joined by a unit
     // separator, which no field contains (ids, labels and paths are printable; detail
     // is JSON, which escapes control characters).
@@ -103,7 +107,7 @@ fn entry_hex(seq: i64, event: &AuditEvent, prev_hash: &str) -> [u8; 64] {
     hasher.update(prev_hash);
     hasher.update("\u{1f}");
     hasher.update(itoa::Buffer::new().format(seq));
-    for field in event.fields() {
+    for field in fields {
         hasher.update("\u{1f}");
         hasher.update(field);
     }
@@ -127,16 +131,22 @@ pub const ENTRIES_PER_BLOCK: usize = 512;
 
 /// Appends events in order, in the caller's transaction.
 pub async fn append(connection: &mut AnyConnection, events: &[AuditEvent]) -> StoreResult<()> {
-    if events.is_empty() {
+    let entries: Vec<Fields<'_>> = events.iter().map(AuditEvent::fields).collect();
+    append_fields(connection, &entries).await
+}
+
+/// Appends entries, given by their fields, in order, in the caller's transaction.
+pub async fn append_fields(connection: &mut AnyConnection, entries: &[Fields<'_>]) -> StoreResult<()> {
+    if entries.is_empty() {
         return Ok(());
     }
     let (mut seq, mut hash) = head(connection).await?;
-    for block in events.chunks(ENTRIES_PER_BLOCK) {
+    for block in entries.chunks(ENTRIES_PER_BLOCK) {
         let first = seq + 1;
         let prev_hash = hash.clone();
-        for event in block {
+        for fields in block {
             seq += 1;
-            let next = entry_hex(seq, event, &hash);
+            let next = entry_hex(seq, fields, &hash);
             hash.clear();
             hash.push_str(std::str::from_utf8(&next).expect("hex digits"));
         }
@@ -161,14 +171,14 @@ pub async fn append(connection: &mut AnyConnection, events: &[AuditEvent]) -> St
 
 /// A block's entries as a JSON array of their fields: the bytes serde_json writes for
 /// it (tested), with the strings that need no escaping, nearly all, copied as they are.
-fn entries_json(block: &[AuditEvent]) -> Vec<u8> {
+fn entries_json(block: &[Fields<'_>]) -> Vec<u8> {
     let mut json = Vec::with_capacity(block.len() * 192);
     json.push(b'[');
-    for (position, event) in block.iter().enumerate() {
+    for (position, fields) in block.iter().enumerate() {
         if position > 0 {
             json.push(b',');
         }
-        crate::json_text::push_strs(&mut json, event.fields());
+        crate::json_text::push_strs(&mut json, fields.iter().copied());
     }
     json.push(b']');
     json
@@ -307,9 +317,8 @@ fn posting_insert(rows: usize) -> String {
 }
 
 /// The patients a block's entries are about, each once, in order.
-fn block_patients(block: &[AuditEvent]) -> Vec<&str> {
-    let mut patients: Vec<&str> =
-        block.iter().map(|event| event.patient.as_str()).filter(|patient| !patient.is_empty()).collect();
+fn block_patients<'a>(block: &[Fields<'a>]) -> Vec<&'a str> {
+    let mut patients: Vec<&str> = block.iter().map(|fields| fields[5]).filter(|patient| !patient.is_empty()).collect();
     patients.sort_unstable();
     patients.dedup();
     patients
@@ -506,7 +515,8 @@ pub async fn verify(connection: &mut AnyConnection) -> StoreResult<Verification>
             for (seq, event) in (block.first_seq..).zip(&events) {
                 hash = entry_hash(seq, event, &hash);
             }
-            let patients = block_patients(&events);
+            let fields: Vec<Fields<'_>> = events.iter().map(AuditEvent::fields).collect();
+            let patients = block_patients(&fields);
             if hash != block.hash || serde_json::to_string(&patients).ok().as_deref() != Some(block.patients.as_str()) {
                 return Ok(broken);
             }
@@ -593,7 +603,8 @@ mod tests {
         ] {
             let expected = serde_json::to_vec(&block.iter().map(AuditEvent::fields).collect::<Vec<_>>()).expect("json");
             assert_eq!(
-                String::from_utf8(entries_json(&block)).expect("utf-8"),
+                String::from_utf8(entries_json(&block.iter().map(AuditEvent::fields).collect::<Vec<_>>()))
+                    .expect("utf-8"),
                 String::from_utf8(expected).expect("utf-8")
             );
         }
