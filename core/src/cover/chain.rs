@@ -7,11 +7,12 @@ use chrono::{Datelike, Timelike};
 use serde::Serialize;
 
 use super::book::RotaBook;
+use super::cards::{Card, CardParts, Cards};
 use super::starts::Starts;
 use crate::calendar::{DateRange, Instant, Month, SlotKind, expand_slots, jst_date, jst_naive, to_jst};
 use crate::dataset::Dataset;
 use crate::domain::{
-    Absence, ConsentKind, Doctor, Group, HOME_VISIT_LIMIT_KM, Hospital, Idx, InForce, LatLon, NurseStation, Patient,
+    Absence, ConsentKind, Doctor, Group, HOME_VISIT_LIMIT_KM, Hospital, Idx, LatLon, NurseStation, Patient,
     RegistrationStatus, Role, Site,
 };
 use crate::network::CareNetwork;
@@ -141,37 +142,9 @@ pub struct CoverIndex<'d> {
     absences: Vec<AbsenceSpan>,
     /// Per hospital: its site.
     hospitals: Vec<Site>,
-    /// Per patient, in one cache line: what a lookup reads of the patient.
-    patients: Vec<PatientFacts>,
-    /// The chains' fixed tails, patient by patient: the steps that do not depend on the
-    /// instant (the nurse station, the backup hospitals, the nearest acute hospitals),
-    /// with their distances, as [`CoverIndex::chain`] lists them.
-    tails: Vec<Step>,
-    /// The グループ診療 consents after each patient's first, patient by patient.
-    more_consents: Vec<InForce>,
+    /// Per patient, what a lookup reads of them, and the id table that finds them.
+    cards: Cards,
 }
-
-/// What a lookup reads of a patient, in one cache line rather than the `Patient`'s
-/// several and its runs' one each: a lookup at a random patient of a large city misses
-/// the cache on every line it reads of the patient.
-#[derive(Debug, Clone, Copy)]
-#[repr(align(64))]
-struct PatientFacts {
-    /// The home's site.
-    home: Site,
-    /// The patient's group.
-    group: Idx<Group>,
-    /// The 主治医.
-    primary: Idx<Doctor>,
-    /// Where the patient's tail starts in [`CoverIndex::tails`], and its length.
-    tail: (u32, u16),
-    /// How many of the patient's consents are in [`CoverIndex::more_consents`], and where.
-    more_consents: (u32, u16),
-    /// The first グループ診療 consent's days in force, if there is one.
-    consent: Option<InForce>,
-}
-
-const _: () = assert!(std::mem::size_of::<PatientFacts>() == 64, "a patient's lookup record is one cache line");
 
 /// What a lookup needs of a doctor, in one small record (not a `Doctor`'s cache lines
 /// and its clinic's).
@@ -291,37 +264,36 @@ impl<'d> CoverIndex<'d> {
             doctors,
             absences,
             hospitals,
-            patients: Vec::with_capacity(dataset.patients.len()),
-            tails: Vec::new(),
-            more_consents: Vec::new(),
+            cards: Cards::with_capacity(0),
         };
-        let (mut patients, mut tails, mut more_consents) = (Vec::new(), Vec::new(), Vec::new());
-        let fits = |n: usize| u32::try_from(n).expect("fewer than 2^32 steps and consents");
-        let short = |n: usize| u16::try_from(n).expect("fewer than 2^16 steps and consents a patient");
+        let mut cards = Cards::with_capacity(dataset.patients.len());
+        let (mut tail, mut consents) = (Vec::new(), Vec::new());
         for patient in dataset.patients.indices() {
             let p = &dataset.patients[patient];
             let home = Site::of(p.home);
-            let tail = fits(tails.len());
-            index.push_tail(patient, home, &mut tails);
-            let mut consents = dataset
-                .consents_of_patient(patient)
-                .iter()
-                .map(|&consent| &dataset.consents[consent])
-                .filter(|consent| consent.kind() == ConsentKind::GroupCover)
-                .map(|consent| consent.in_force());
-            let consent = consents.next();
-            let more = fits(more_consents.len());
-            more_consents.extend(consents);
-            patients.push(PatientFacts {
+            tail.clear();
+            index.push_tail(patient, home, &mut tail);
+            consents.clear();
+            consents.extend(
+                dataset
+                    .consents_of_patient(patient)
+                    .iter()
+                    .map(|&consent| &dataset.consents[consent])
+                    .filter(|consent| consent.kind() == ConsentKind::GroupCover)
+                    .map(|consent| consent.in_force()),
+            );
+            let head = serde_json::to_vec(&PatientHead::of(dataset, patient)).expect("strings serialise");
+            cards.push(CardParts {
+                id: p.id.as_str(),
                 home,
                 group: p.group,
                 primary: p.primary_doctor,
-                tail: (tail, short(tails.len() - tail as usize)),
-                more_consents: (more, short(more_consents.len() - more as usize)),
-                consent,
+                tail: &tail,
+                consents: &consents,
+                head: &head,
             });
         }
-        (index.patients, index.tails, index.more_consents) = (patients, tails, more_consents);
+        index.cards = cards;
         index
     }
 
@@ -445,27 +417,32 @@ impl<'d> CoverIndex<'d> {
         steps[from..].sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
     }
 
+    /// The patient with id `id` (as the dataset's table finds them, through the cards'
+    /// compact id table).
+    pub fn patient(&self, id: &str) -> Option<Idx<Patient>> {
+        self.cards.find(id)
+    }
+
+    /// The JSON of `patient`'s [`PatientHead`], written when the index was built: the
+    /// head of a cover answer.
+    pub fn head(&self, patient: Idx<Patient>) -> &[u8] {
+        self.cards.head(self.cards.card(patient))
+    }
+
     /// The escalation chain for `patient` at `at`.
     pub fn chain(&self, patient: Idx<Patient>, at: Instant) -> CoverChain {
-        let facts = &self.patients[patient.index()];
-        let home = facts.home;
+        let card = self.cards.card(patient);
+        let home = card.home;
         // Room for the candidates ranked in its tail (up to six nearby groups' on-duty doctors).
         let mut steps = Vec::with_capacity(32);
         let mut warnings = Vec::new();
-        self.push_assigned(facts, at, &mut steps, &mut warnings);
+        self.push_assigned(card, at, &mut steps, &mut warnings);
         if !steps.iter().any(|step| matches!(step.contact, Contact::Doctor(_))) {
             self.push_known_doctors(&self.dataset.patients[patient], home, at, &mut steps);
         }
-        self.push_nearby_on_duty(facts.group, home, at, &mut steps);
-        let (tail, length) = facts.tail;
-        steps.extend_from_slice(&self.tails[tail as usize..tail as usize + usize::from(length)]);
-        let date = jst_date(at);
-        let (more, count) = facts.more_consents;
-        let consented = facts.consent.is_some_and(|in_force| in_force.on(date))
-            || self.more_consents[more as usize..more as usize + usize::from(count)]
-                .iter()
-                .any(|in_force| in_force.on(date));
-        if !consented {
+        self.push_nearby_on_duty(card.group, home, at, &mut steps);
+        steps.extend_from_slice(self.cards.tail(card));
+        if !self.cards.consented(card, jst_date(at)) {
             warnings.push(Warning::NoGroupCoverConsent);
         }
         CoverChain { patient, at, steps, warnings }
@@ -474,8 +451,8 @@ impl<'d> CoverIndex<'d> {
     /// The doctors assigned to the patient at `at`: the 主治医 in hours, the doctor
     /// covering the 主治医's absence, the group's on-duty doctors (and the 主治医 after
     /// them, off hours). Absent doctors of the rota are left out with a warning.
-    fn push_assigned(&self, facts: &PatientFacts, at: Instant, steps: &mut Vec<Step>, warnings: &mut Vec<Warning>) {
-        let (primary, group, home) = (facts.primary, facts.group, facts.home);
+    fn push_assigned(&self, card: &Card, at: Instant, steps: &mut Vec<Step>, warnings: &mut Vec<Warning>) {
+        let (primary, group, home) = (card.primary, card.group, card.home);
         let primary_absence = self.absence_at(primary, at);
         let slot = self.slot_at(group, at);
         let duty = slot.and_then(|(start, _, kind)| {
@@ -538,7 +515,7 @@ impl<'d> CoverIndex<'d> {
     pub fn assigned(&self, patient: Idx<Patient>, at: Instant) -> (Vec<Step>, Vec<Warning>) {
         let mut steps = Vec::with_capacity(4);
         let mut warnings = Vec::new();
-        self.push_assigned(&self.patients[patient.index()], at, &mut steps, &mut warnings);
+        self.push_assigned(self.cards.card(patient), at, &mut steps, &mut warnings);
         steps.retain(|step| step.reason != Reason::PrimaryOffHours);
         (steps, warnings)
     }
@@ -911,32 +888,38 @@ pub(super) fn shown_km(km: f32) -> f64 {
 
 /// A step's role label and reason.
 pub(super) fn texts(dataset: &Dataset, reason: Reason) -> (Text<'_>, Text<'_>) {
-    match reason {
-        Reason::PrimaryInHours => (Text::Plain("主治医"), Text::Plain("主治医が対応可能 (不在なし・当番時間外)")),
-        Reason::PrimaryOffHours => (Text::Plain("主治医"), Text::Plain("輪番の時間帯のため当番医の後に連絡 (時間外)")),
+    let reason_text = match reason {
+        Reason::PrimaryInHours => Text::Plain("主治医が対応可能 (不在なし・当番時間外)"),
+        Reason::PrimaryOffHours => Text::Plain("輪番の時間帯のため当番医の後に連絡 (時間外)"),
         Reason::CoversAbsence(absence) => {
             let a = &dataset.absences[absence];
-            (Text::Plain("代診医"), Text::Absence { reason: &a.reason, start: a.start, end: a.end, id: a.id.as_str() })
+            Text::Absence { reason: &a.reason, start: a.start, end: a.end, id: a.id.as_str() }
         }
-        Reason::OnDuty { role, kind, until } => {
-            (Text::Plain(role.label()), Text::OnDuty { role: role.label(), kind: kind.label(), until })
-        }
-        Reason::KnowsPatient => {
-            (Text::Plain("顔合わせ済みのグループ医"), Text::Plain("代診が決まっていないため、顔合わせ済みの医師"))
-        }
-        Reason::NearbyOnDuty { group, role, hops } => (
-            Text::Joined("近隣グループの", role.label()),
-            Text::Nearby {
-                place: if hops == 0 { "同じエリア" } else { "隣接エリア" },
-                group: &dataset.groups[group].name,
-                role: role.label(),
-            },
-        ),
-        Reason::Station => (Text::Plain("訪問看護ステーション"), Text::Plain("24時間対応の連絡先")),
-        Reason::Backup { rank, status, formal } => {
-            (Text::Plain("後方支援病院"), Text::Backup { rank, status: status.label(), formal })
-        }
-        Reason::Acute => (Text::Plain("急性期病院（重症時）"), Text::Plain("重症の場合の搬送先候補 (近い順)")),
+        Reason::OnDuty { role, kind, until } => Text::OnDuty { role: role.label(), kind: kind.label(), until },
+        Reason::KnowsPatient => Text::Plain("代診が決まっていないため、顔合わせ済みの医師"),
+        Reason::NearbyOnDuty { group, role, hops } => Text::Nearby {
+            place: if hops == 0 { "同じエリア" } else { "隣接エリア" },
+            group: &dataset.groups[group].name,
+            role: role.label(),
+        },
+        Reason::Station => Text::Plain("24時間対応の連絡先"),
+        Reason::Backup { rank, status, formal } => Text::Backup { rank, status: status.label(), formal },
+        Reason::Acute => Text::Plain("重症の場合の搬送先候補 (近い順)"),
+    };
+    (role_text(reason), reason_text)
+}
+
+/// A step's role label, which depends only on the kind of reason.
+pub(super) fn role_text(reason: Reason) -> Text<'static> {
+    match reason {
+        Reason::PrimaryInHours | Reason::PrimaryOffHours => Text::Plain("主治医"),
+        Reason::CoversAbsence(_) => Text::Plain("代診医"),
+        Reason::OnDuty { role, .. } => Text::Plain(role.label()),
+        Reason::KnowsPatient => Text::Plain("顔合わせ済みのグループ医"),
+        Reason::NearbyOnDuty { role, .. } => Text::Joined("近隣グループの", role.label()),
+        Reason::Station => Text::Plain("訪問看護ステーション"),
+        Reason::Backup { .. } => Text::Plain("後方支援病院"),
+        Reason::Acute => Text::Plain("急性期病院（重症時）"),
     }
 }
 

@@ -5,31 +5,60 @@
 //! [`CoverJson`] escapes each doctor's, station's and hospital's part when it is built
 //! and writes a chain's steps by copying those parts. What it writes is, byte for byte,
 //! what serialising [`CoverChain::describe`] gives (tested over the demo city). Each
-//! patient's head ([`PatientHead`]) is written whole when it is built, side by side with
-//! the others, so an answer copies it from one place instead of gathering the patient's
-//! name, key person and ACP from their own allocations (a random patient of a large city
-//! is not in the cache, and each of those was a miss).
+//! step's role, and its reason where that is the same for every step of its kind, are
+//! written once too. (Each patient's head is written once, into the patient's card:
+//! [`super::CoverIndex::head`].)
 
-use super::chain::{Compose as _, ContactView, CoverChain, PatientHead, Text, shown_km, texts};
+use super::chain::{Compose as _, ContactView, CoverChain, Text, role_text, shown_km, texts};
 use super::{Contact, Reason};
+use crate::calendar::{Instant, SlotKind};
 use crate::dataset::Dataset;
-use crate::domain::{HOME_VISIT_LIMIT_KM, Idx, Patient};
+use crate::domain::{HOME_VISIT_LIMIT_KM, Idx, RegistrationStatus, Role};
 
 /// The contacts' JSON, escaped once, and the patients' heads; writes chains' steps.
 #[derive(Debug, Clone, Default)]
 pub struct CoverJson {
-    /// Per patient: its head, `{"id":…,"name":…,…}`.
-    patients: Parts,
     /// Per doctor: `"kind":"doctor","id":…,"name":…,"phone":…`.
     doctors: Parts,
     /// Per visiting nurse station, the same.
     stations: Parts,
     /// Per hospital, the same.
     hospitals: Parts,
-    /// Per group: its name, escaped (for the reasons of neighbouring groups' doctors).
-    groups: Vec<Box<str>>,
+    /// Per kind of step ([`kind`]): its role, written (`,"role":"…",`).
+    roles: Parts,
+    /// Per kind of step: its reason and the key after it (`,"reason":"…","distance_km":`),
+    /// where the reason is the same for every step of the kind; else empty.
+    reasons: Parts,
+    /// Per group, per [`nearby`] case: the reason of a nearby group's doctor, written
+    /// as in `reasons`.
+    nearby: Parts,
     /// Per absence: its reason and id, escaped.
     absences: Vec<(Box<str>, Box<str>)>,
+}
+
+/// The kinds of step, by reason: every step of a kind has the same role label.
+const KINDS: usize = 11;
+
+/// A step's kind: its reason, and the role where the role changes the label.
+fn kind(reason: Reason) -> usize {
+    match reason {
+        Reason::PrimaryInHours => 0,
+        Reason::PrimaryOffHours => 1,
+        Reason::CoversAbsence(_) => 2,
+        Reason::OnDuty { role: Role::Primary, .. } => 3,
+        Reason::OnDuty { role: Role::Secondary, .. } => 4,
+        Reason::KnowsPatient => 5,
+        Reason::NearbyOnDuty { role: Role::Primary, .. } => 6,
+        Reason::NearbyOnDuty { role: Role::Secondary, .. } => 7,
+        Reason::Station => 8,
+        Reason::Backup { .. } => 9,
+        Reason::Acute => 10,
+    }
+}
+
+/// A nearby group's doctor's case: same area or not, 当番 or 副当番.
+fn nearby(hops: u32, role: Role) -> usize {
+    2 * usize::from(hops != 0) + usize::from(role == Role::Secondary)
 }
 
 /// Texts end to end in one buffer, found by their offsets: a chain's contacts are read
@@ -71,6 +100,12 @@ fn contact_part(dataset: &Dataset, contact: Contact) -> Box<str> {
     object[1..object.len() - 1].into()
 }
 
+/// `,"reason":"…","distance_km":` for a reason whose text is `text`.
+fn reason_part(text: &Text<'_>) -> String {
+    let reason = serde_json::to_string(&text.to_string()).expect("strings serialise");
+    format!(",\"reason\":{reason},\"distance_km\":")
+}
+
 /// `text` as it stands inside a JSON string.
 fn escaped(text: &str) -> Box<str> {
     let quoted = serde_json::to_string(text).expect("strings serialise");
@@ -109,10 +144,32 @@ fn push_km(out: &mut Vec<u8>, km: f32) {
 impl CoverJson {
     /// Escapes every contact of `dataset` and writes every patient's head.
     pub fn new(dataset: &Dataset) -> Self {
+        // One reason of each kind: their roles, and the reasons `reasons` keeps, do not
+        // depend on the values chosen here (nor read the dataset for them).
+        let until = Instant::MIN_UTC;
+        let examples: [Reason; KINDS] = [
+            Reason::PrimaryInHours,
+            Reason::PrimaryOffHours,
+            Reason::CoversAbsence(Idx::new(0)),
+            Reason::OnDuty { role: Role::Primary, kind: SlotKind::WeekdayNight, until },
+            Reason::OnDuty { role: Role::Secondary, kind: SlotKind::WeekdayNight, until },
+            Reason::KnowsPatient,
+            Reason::NearbyOnDuty { group: Idx::new(0), role: Role::Primary, hops: 0 },
+            Reason::NearbyOnDuty { group: Idx::new(0), role: Role::Secondary, hops: 0 },
+            Reason::Station,
+            Reason::Backup { rank: 1, status: RegistrationStatus::Confirmed, formal: false },
+            Reason::Acute,
+        ];
+        debug_assert!(examples.iter().enumerate().all(|(n, &reason)| kind(reason) == n));
+        let fixed = |reason: Reason| match reason {
+            Reason::CoversAbsence(_) | Reason::OnDuty { .. } | Reason::NearbyOnDuty { .. } | Reason::Backup { .. } => {
+                String::new()
+            }
+            _ => reason_part(&texts(dataset, reason).1),
+        };
+        let cases = [(0, Role::Primary), (0, Role::Secondary), (1, Role::Primary), (1, Role::Secondary)];
+        debug_assert!(cases.iter().enumerate().all(|(n, &(hops, role))| nearby(hops, role) == n));
         Self {
-            patients: Parts::new(dataset.patients.indices().map(|patient| {
-                serde_json::to_string(&PatientHead::of(dataset, patient)).expect("strings serialise").into()
-            })),
             doctors: Parts::new(dataset.doctors.indices().map(|doctor| contact_part(dataset, Contact::Doctor(doctor)))),
             stations: Parts::new(
                 dataset.nurse_stations.indices().map(|station| contact_part(dataset, Contact::Station(station))),
@@ -120,18 +177,24 @@ impl CoverJson {
             hospitals: Parts::new(
                 dataset.hospitals.indices().map(|hospital| contact_part(dataset, Contact::Hospital(hospital))),
             ),
-            groups: dataset.groups.iter().map(|group| escaped(&group.name)).collect(),
+            roles: Parts::new(examples.iter().map(|&reason| {
+                let mut role = String::from(",\"role\":");
+                role.push_str(&serde_json::to_string(&role_text(reason)).expect("strings serialise"));
+                role.push(',');
+                role.into()
+            })),
+            reasons: Parts::new(examples.iter().map(|&reason| fixed(reason).into())),
+            nearby: Parts::new(dataset.groups.indices().flat_map(|group| {
+                cases.map(|(hops, role)| {
+                    reason_part(&texts(dataset, Reason::NearbyOnDuty { group, role, hops }).1).into()
+                })
+            })),
             absences: dataset
                 .absences
                 .iter()
                 .map(|absence| (escaped(&absence.reason), escaped(absence.id.as_str())))
                 .collect(),
         }
-    }
-
-    /// The JSON of `patient`'s head ([`PatientHead`]), over the dataset this was built from.
-    pub fn head(&self, patient: Idx<Patient>) -> &[u8] {
-        self.patients.get(patient.index())
     }
 
     /// Writes the steps of `chain` (over the dataset this was built from) as a JSON
@@ -147,27 +210,30 @@ impl CoverJson {
                 Contact::Station(station) => (self.stations.get(station.index()), false),
                 Contact::Hospital(hospital) => (self.hospitals.get(hospital.index()), false),
             };
-            let (role, reason) = texts(dataset, step.reason);
-            // The dataset's parts of a reason, escaped (the labels need no escaping).
-            let reason = match (reason, step.reason) {
-                (Text::Nearby { place, role, .. }, Reason::NearbyOnDuty { group, .. }) => {
-                    Text::Nearby { place, group: &self.groups[group.index()], role }
-                }
-                (Text::Absence { start, end, .. }, Reason::CoversAbsence(absence)) => {
-                    let (reason, id) = &self.absences[absence.index()];
-                    Text::Absence { reason, start, end, id }
-                }
-                (reason, _) => reason,
-            };
+            let kind = kind(step.reason);
             out.extend_from_slice(b"{\"order\":");
             let _ = out.number(u32::try_from(position + 1).unwrap_or(u32::MAX), 1);
-            out.extend_from_slice(b",\"role\":");
-            write_text(out, &role);
-            out.push(b',');
+            out.extend_from_slice(self.roles.get(kind));
             out.extend_from_slice(contact);
-            out.extend_from_slice(b",\"reason\":");
-            write_text(out, &reason);
-            out.extend_from_slice(b",\"distance_km\":");
+            match step.reason {
+                Reason::NearbyOnDuty { group, role, hops } => {
+                    out.extend_from_slice(self.nearby.get(4 * group.index() + nearby(hops, role)));
+                }
+                Reason::CoversAbsence(_) | Reason::OnDuty { .. } | Reason::Backup { .. } => {
+                    // The dataset's parts of a reason, escaped (the labels need no escaping).
+                    let reason = match (texts(dataset, step.reason).1, step.reason) {
+                        (Text::Absence { start, end, .. }, Reason::CoversAbsence(absence)) => {
+                            let (reason, id) = &self.absences[absence.index()];
+                            Text::Absence { reason, start, end, id }
+                        }
+                        (reason, _) => reason,
+                    };
+                    out.extend_from_slice(b",\"reason\":");
+                    write_text(out, &reason);
+                    out.extend_from_slice(b",\"distance_km\":");
+                }
+                _ => out.extend_from_slice(self.reasons.get(kind)),
+            }
             push_km(out, step.distance_km);
             let beyond = is_doctor && f64::from(step.distance_km) > HOME_VISIT_LIMIT_KM;
             out.extend_from_slice(if beyond { b",\"beyond_16km\":true}" } else { b",\"beyond_16km\":false}" });

@@ -2,6 +2,7 @@
 //! published rotas ([`RotaBook`]) and the dataset; and who is on duty in a group.
 
 mod book;
+mod cards;
 mod chain;
 mod error;
 mod json;

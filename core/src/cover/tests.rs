@@ -312,12 +312,33 @@ fn cover_json_is_the_serialised_description() {
     assert!(steps > 1_000_000, "{steps} steps compared");
 }
 
-/// Every patient's head, written once, is its [`PatientHead`] as serde_json writes it.
+/// An empty dataset (a new service's) has nothing to write, and nothing to fail on.
+#[test]
+fn cover_json_of_an_empty_dataset() {
+    let files = std::collections::BTreeMap::from([(
+        "dataset.toml".to_owned(),
+        format!("format = {}\nname = \"\"\n", crate::dataset::FORMAT_VERSION),
+    )]);
+    let dataset = crate::dataset::parse(&files.into_iter().collect()).expect("an empty dataset");
+    let book = RotaBook::new(&dataset);
+    CoverIndex::new(&dataset, &book);
+    CoverJson::new(&dataset);
+}
+
+/// Every patient's head, written once into their card, is its [`PatientHead`] as
+/// serde_json writes it; and the cards' id table finds every patient as the dataset's
+/// table does, and no one else.
 fn assert_heads_agree(dataset: &Dataset) {
-    let json = CoverJson::new(dataset);
+    let book = RotaBook::new(dataset);
+    let index = CoverIndex::new(dataset, &book);
     for patient in dataset.patients.indices() {
+        let id = dataset.patients[patient].id.as_str();
+        assert_eq!(index.patient(id), Some(patient));
+        for other in [format!("{id}X"), id[..id.len() - 1].to_owned(), id.to_lowercase(), format!(" {id}")] {
+            assert_eq!(index.patient(&other), dataset.patients.lookup(&other), "{other}");
+        }
         assert_eq!(
-            std::str::from_utf8(json.head(patient)).unwrap(),
+            std::str::from_utf8(index.head(patient)).unwrap(),
             serde_json::to_string(&PatientHead::of(dataset, patient)).unwrap(),
             "{}",
             dataset.patients[patient].id

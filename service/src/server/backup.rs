@@ -129,7 +129,7 @@ pub async fn list(
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let resource = "GET /patients/{id}/backup-hospitals";
-    let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
+    let (patient, _) = patient_or_deny(&state, &principal, snapshot.index(), &id, resource, PatientView::Full)?;
     if query.list_len.is_some_and(|n| !(1..=10).contains(&n)) {
         return Err(ApiError::bad("list_len", "list_len は 1〜10 です (1–10)"));
     }
@@ -163,7 +163,7 @@ pub async fn admission_plan(
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let resource = "GET /patients/{id}/admission-plan";
-    let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
+    let (patient, _) = patient_or_deny(&state, &principal, snapshot.index(), &id, resource, PatientView::Full)?;
     let plan = backup::admission_plan(d, patient, query.severe, &RankOptions::on(today()));
     audit::read(&state, &principal, resource, &id, "admission plan", 200);
     Ok(Json(plan).into_response())

@@ -91,7 +91,7 @@ pub async fn plan(
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let resource = "GET /patients/{id}/consult-plan";
-    patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
+    patient_or_deny(&state, &principal, snapshot.index(), &id, resource, PatientView::Full)?;
     let need = match (query.symptom.as_deref(), query.specialty.as_deref()) {
         (Some(symptom), None) => ConsultNeed::Symptom(symptom),
         (None, Some(specialty)) => ConsultNeed::Specialty(specialty),

@@ -13,6 +13,7 @@ use axum::routing::get;
 use super::json::{Json, Query, RESPONSE_CAPACITY, parse_query, written};
 use chrono::{Datelike, NaiveTime};
 use renkei_core::calendar::{Instant, Month, jst_date, jst_instant, to_jst};
+use renkei_core::cover::CoverIndex;
 use renkei_core::dataset::Dataset;
 use renkei_core::domain::{ConsentKind, Doctor, Idx, Patient, Role as DutyRole};
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,8 @@ use super::audit;
 use super::auth::{PatientView, Principal, Role};
 use super::error::{ApiError, ApiResult};
 use super::views::{instant_param, jst};
-use crate::json_text::{push_str, push_strs};
+use crate::json_text::push_strs;
+use crate::time_text::push_jst_secs;
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -109,13 +111,14 @@ fn contact(d: &Dataset, doctor: Idx<Doctor>) -> DoctorContact {
 pub(crate) fn patient_or_deny(
     state: &AppState,
     principal: &Principal,
-    d: &Dataset,
+    index: &CoverIndex<'_>,
     id: &str,
     resource: &'static str,
     needed: PatientView,
 ) -> ApiResult<(Idx<Patient>, PatientView)> {
+    let d = index.dataset();
     let today = jst_date(chrono::Utc::now());
-    let found = d.patients.lookup(id).and_then(|patient| {
+    let found = index.patient(id).and_then(|patient| {
         principal.patient_view(d, patient, today).filter(|&view| view >= needed).map(|view| (patient, view))
     });
     match found {
@@ -178,24 +181,24 @@ pub async fn cover(
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let resource = "GET /patients/{id}/cover";
-    let (patient, _) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::Full)?;
+    let (patient, _) = patient_or_deny(&state, &principal, snapshot.index(), &id, resource, PatientView::Full)?;
     let chain = snapshot.index().chain(patient, at);
-    let asked = at;
-    let at = jst(at);
     // {"patient": …, "at": …, "steps": […], "warnings": […]}, the head and the steps
     // written from the JSON made once per snapshot.
     let json = snapshot.cover_json();
     let mut body = Vec::with_capacity(RESPONSE_CAPACITY);
     body.extend_from_slice(b"{\"patient\":");
-    body.extend_from_slice(json.head(patient));
-    body.extend_from_slice(b",\"at\":");
-    push_str(&mut body, &at);
-    body.extend_from_slice(b",\"steps\":");
+    body.extend_from_slice(snapshot.index().head(patient));
+    body.extend_from_slice(b",\"at\":\"");
+    let mut time = String::with_capacity(25);
+    push_jst_secs(&mut time, at);
+    body.extend_from_slice(time.as_bytes());
+    body.extend_from_slice(b"\",\"steps\":");
     json.write(&chain, d, &mut body);
     body.extend_from_slice(b",\"warnings\":");
     push_strs(&mut body, chain.describe_warnings(d).iter().map(String::as_str));
     body.push(b'}');
-    audit::read(&state, &principal, resource, &id, audit::Detail::CoverAt(asked), 200);
+    audit::read(&state, &principal, resource, &id, audit::Detail::CoverAt(at), 200);
     Ok(written(body))
 }
 
@@ -211,7 +214,7 @@ pub async fn face_sheet(
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let resource = "GET /patients/{id}/face-sheet";
-    let (patient, view) = patient_or_deny(&state, &principal, d, &id, resource, PatientView::FaceSheet)?;
+    let (patient, view) = patient_or_deny(&state, &principal, snapshot.index(), &id, resource, PatientView::FaceSheet)?;
     let p = &d.patients[patient];
     let today = jst_date(chrono::Utc::now());
     let consents: Vec<_> = [ConsentKind::GroupCover, ConsentKind::BackupHospital, ConsentKind::SpecialistConsult]
