@@ -25,10 +25,17 @@ const TAIL_INLINE: usize = 6;
 /// Bytes of the head a card holds itself.
 const HEAD_INLINE: usize = 236;
 
-/// What a lookup reads of a patient.
+const _: () =
+    assert!(std::mem::offset_of!(Card, home) + std::mem::size_of::<Site>() == 64, "id and home fill the first line");
+
+/// What a lookup reads of a patient, in the order it reads it: the id (to check the
+/// table's find) and the home in the first line, then the group, 主治医 and the tail's
+/// steps, then the head.
 #[derive(Debug, Clone, Copy)]
 #[repr(C, align(64))]
 pub(super) struct Card {
+    /// The id, padded with zeros (ids have none).
+    id: [u8; Id::MAX_LEN],
     /// The home's site.
     pub(super) home: Site,
     /// The patient's group.
@@ -45,13 +52,28 @@ pub(super) struct Card {
     /// The head's length, and where it is in [`Cards::spilled_heads`] if longer than
     /// [`HEAD_INLINE`].
     head: (u32, u32),
-    id_len: u8,
-    id: [u8; Id::MAX_LEN],
     tail_steps: [Step; TAIL_INLINE],
     head_bytes: [u8; HEAD_INLINE],
 }
 
 const _: () = assert!(std::mem::size_of::<Card>() == CARD_BYTES, "a card is eight cache lines");
+
+impl Card {
+    /// Whether the card is `id`'s.
+    fn holds(&self, id: &str) -> bool {
+        let id = id.as_bytes();
+        id.len() <= Id::MAX_LEN && self.id[..id.len()] == *id && self.id.get(id.len()).is_none_or(|&byte| byte == 0)
+    }
+
+    /// Reads a byte of each of the card's lines after the first, so that a lookup that
+    /// has just found it waits on memory for all of them at once rather than for each
+    /// line as it comes to it.
+    fn load(&self) {
+        let step = |k: usize| self.tail_steps[k].distance_km;
+        std::hint::black_box((step(1), step(4), self.head_bytes[0], self.head_bytes[48], self.head_bytes[112]));
+        std::hint::black_box(self.head_bytes[176]);
+    }
+}
 
 /// What a card is made of.
 pub(super) struct CardParts<'a> {
@@ -128,6 +150,7 @@ impl Cards {
             (fits(self.spilled_heads.len() - parts.head.len()), fits(parts.head.len()))
         };
         let mut id = [0; Id::MAX_LEN];
+        assert!(!parts.id.bytes().any(|byte| byte == 0), "ids have no zero bytes");
         id[..parts.id.len()].copy_from_slice(parts.id.as_bytes());
         let index = self.cards.len();
         self.cards.push(Card {
@@ -138,7 +161,6 @@ impl Cards {
             more_consents,
             tail,
             head,
-            id_len: u8::try_from(parts.id.len()).expect("ids are at most 40 bytes"),
             id,
             tail_steps,
             head_bytes,
@@ -167,7 +189,8 @@ impl Cards {
             if entry & !u64::from(u32::MAX) == tag {
                 let index = (entry & u64::from(u32::MAX)) as usize - 1;
                 let card = &self.cards[index];
-                if &card.id[..usize::from(card.id_len)] == id.as_bytes() {
+                if card.holds(id) {
+                    card.load();
                     return Some(Idx::new(index));
                 }
             }
