@@ -69,22 +69,41 @@ struct Queued {
     result: Cow<'static, str>,
 }
 
+/// Queues per worker thread: each thread queues on its own (a thread picks one when it
+/// first queues), so two cores serving reads do not pass one lock and one queue's
+/// memory back and forth on every read.
+const SHARDS: usize = 8;
+
 /// The queue of read events.
 #[derive(Debug, Default)]
 pub struct AuditSink {
-    pending: Mutex<Vec<Queued>>,
-    /// The last flushed queue, emptied, kept to become the next (a queue that grew to
+    shards: [Shard; SHARDS],
+    /// The last flushed batch, emptied, kept to become the next (a batch that grew to
     /// thousands of entries is not grown again from nothing every flush).
     spare: Mutex<Vec<Queued>>,
     notify: Notify,
 }
 
+/// One thread's queue, on cache lines of its own.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Shard {
+    pending: Mutex<Vec<Queued>>,
+    /// This queue's last flushed memory, kept to become its next.
+    spare: Mutex<Vec<Queued>>,
+}
+
 impl AuditSink {
     /// Queues an event.
     fn record(&self, event: Queued) {
-        let mut pending = self.pending.lock().expect("audit queue");
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        thread_local! {
+            static SHARD: usize = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % SHARDS;
+        }
+        let mut pending = self.shards[SHARD.with(|&shard| shard)].pending.lock().expect("audit queue");
         pending.push(event);
-        if pending.len() >= FLUSH_AT {
+        // (With two worker threads, each queue holds about half of the reads.)
+        if pending.len() >= FLUSH_AT / 2 {
             self.notify.notify_one();
         }
     }
@@ -94,11 +113,27 @@ impl AuditSink {
         self.notify.notified().await;
     }
 
-    /// Appends every queued event to the chain.
+    /// Every queued event, taken from the queues, in the order of their times.
+    fn take(&self) -> Vec<Queued> {
+        let mut events = std::mem::take(&mut *self.spare.lock().expect("audit queue"));
+        for shard in &self.shards {
+            let spare = std::mem::take(&mut *shard.spare.lock().expect("audit queue"));
+            let mut queued = std::mem::replace(&mut *shard.pending.lock().expect("audit queue"), spare);
+            events.append(&mut queued);
+            if queued.capacity() <= 4 * FLUSH_AT {
+                *shard.spare.lock().expect("audit queue") = queued;
+            }
+        }
+        // Each queue is in order already, and the sort merges such runs in one pass; it
+        // is stable, so equal times keep their order.
+        events.sort_by_key(|event| event.at);
+        events
+    }
+
+    /// Appends every queued event to the chain, in the order of their times.
     pub async fn flush(&self, state: &AppState) -> StoreResult<()> {
         let _gate = state.gate().await;
-        let spare = std::mem::take(&mut *self.spare.lock().expect("audit queue"));
-        let mut events = std::mem::replace(&mut *self.pending.lock().expect("audit queue"), spare);
+        let mut events = self.take();
         if events.is_empty() {
             return Ok(());
         }
@@ -112,12 +147,12 @@ impl AuditSink {
         }
         .await;
         if result.is_err() {
-            // Keep them, in order, for the next attempt.
-            let mut pending = self.pending.lock().expect("audit queue");
+            // Keep them, in order, for the next attempt (any queued since are later).
+            let mut pending = self.shards[0].pending.lock().expect("audit queue");
             let later = std::mem::replace(&mut *pending, events);
             pending.extend(later);
-        } else if events.capacity() <= 4 * FLUSH_AT {
-            // (A queue that grew far larger, while the store was away, is let go.)
+        } else if events.capacity() <= 4 * SHARDS * FLUSH_AT {
+            // (A batch that grew far larger, while the store was away, is let go.)
             events.clear();
             *self.spare.lock().expect("audit queue") = events;
         }
@@ -316,5 +351,39 @@ mod tests {
             );
         }
         assert_eq!(stamp(at), "2026-11-30T00:53:20.123456Z");
+    }
+
+    /// Events queued from several threads at once are all taken, in the order of their
+    /// times, and the queues are empty after.
+    #[test]
+    fn the_queues_are_taken_in_time_order() {
+        let sink = AuditSink::default();
+        let base = chrono::DateTime::from_timestamp(1_796_000_000, 0).expect("instant");
+        let event = |n: i64| Queued {
+            at: base + chrono::Duration::microseconds(n),
+            actor: "a".into(),
+            role: "admin".into(),
+            action: "read".into(),
+            resource: "GET /patients/{id}/cover".into(),
+            patient: CompactString::new(format!("P{n:06}")),
+            detail: Detail::from("x"),
+            result: status_text(200),
+        };
+        std::thread::scope(|scope| {
+            for thread in 0..6 {
+                let sink = &sink;
+                scope.spawn(move || {
+                    for k in 0..500 {
+                        sink.record(event(6 * k + thread));
+                    }
+                });
+            }
+        });
+        let taken = sink.take();
+        assert_eq!(taken.len(), 3000);
+        assert!(taken.windows(2).all(|pair| pair[0].at < pair[1].at), "in time order");
+        let used = sink.shards.iter().filter(|shard| shard.spare.lock().expect("queue").capacity() > 0).count();
+        assert!(used > 1, "{used} queues");
+        assert!(sink.take().is_empty());
     }
 }
