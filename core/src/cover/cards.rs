@@ -46,11 +46,11 @@ pub(super) struct Card {
     consent: Option<InForce>,
     /// Where the patient's further consents are in [`Cards::more_consents`], and how many.
     more_consents: (u32, u16),
-    /// The tail's length, and where it is in [`Cards::spilled_steps`] if longer than
-    /// [`TAIL_INLINE`].
-    tail: (u32, u16),
-    /// The head's length, and where it is in [`Cards::spilled_heads`] if longer than
-    /// [`HEAD_INLINE`].
+    /// Where the tail is in [`Cards::spilled_steps`] if longer than [`TAIL_INLINE`], and
+    /// its length.
+    tail: (u32, u32),
+    /// Where the head is in [`Cards::spilled_heads`] if longer than [`HEAD_INLINE`], and
+    /// its length.
     head: (u32, u32),
     tail_steps: [Step; TAIL_INLINE],
     head_bytes: [u8; HEAD_INLINE],
@@ -103,6 +103,19 @@ pub(super) struct Cards {
     more_consents: Vec<InForce>,
 }
 
+/// Puts `items` in the card's `inline` places if they fit, else at the end of `spill`;
+/// gives where they are in `spill` (if there) and how many there are.
+fn inline_or_spill<T: Copy>(items: &[T], inline: &mut [T], spill: &mut Vec<T>) -> (u32, u32) {
+    let count = u32::try_from(items.len()).expect("under 2^32");
+    if items.len() <= inline.len() {
+        inline[..items.len()].copy_from_slice(items);
+        (0, count)
+    } else {
+        spill.extend_from_slice(items);
+        (u32::try_from(spill.len() - items.len()).expect("under 2^32"), count)
+    }
+}
+
 /// A step to fill a card's unused places with.
 fn no_step() -> Step {
     Step { contact: Contact::Station(Idx::new(0)), reason: Reason::Station, distance_km: 0.0 }
@@ -134,21 +147,9 @@ impl Cards {
         let more_consents = (fits(self.more_consents.len()), short(more.len()));
         self.more_consents.extend_from_slice(more);
         let mut tail_steps = [no_step(); TAIL_INLINE];
-        let tail = if parts.tail.len() <= TAIL_INLINE {
-            tail_steps[..parts.tail.len()].copy_from_slice(parts.tail);
-            (0, short(parts.tail.len()))
-        } else {
-            self.spilled_steps.extend_from_slice(parts.tail);
-            (fits(self.spilled_steps.len() - parts.tail.len()), short(parts.tail.len()))
-        };
+        let tail = inline_or_spill(parts.tail, &mut tail_steps, &mut self.spilled_steps);
         let mut head_bytes = [0; HEAD_INLINE];
-        let head = if parts.head.len() <= HEAD_INLINE {
-            head_bytes[..parts.head.len()].copy_from_slice(parts.head);
-            (0, fits(parts.head.len()))
-        } else {
-            self.spilled_heads.extend_from_slice(parts.head);
-            (fits(self.spilled_heads.len() - parts.head.len()), fits(parts.head.len()))
-        };
+        let head = inline_or_spill(parts.head, &mut head_bytes, &mut self.spilled_heads);
         let mut id = [0; Id::MAX_LEN];
         assert!(!parts.id.bytes().any(|byte| byte == 0), "ids have no zero bytes");
         id[..parts.id.len()].copy_from_slice(parts.id.as_bytes());
@@ -205,7 +206,7 @@ impl Cards {
 
     /// The chain's fixed tail of the card's patient.
     pub(super) fn tail<'a>(&'a self, card: &'a Card) -> &'a [Step] {
-        let (at, length) = (card.tail.0 as usize, usize::from(card.tail.1));
+        let (at, length) = (card.tail.0 as usize, card.tail.1 as usize);
         if length <= TAIL_INLINE { &card.tail_steps[..length] } else { &self.spilled_steps[at..at + length] }
     }
 

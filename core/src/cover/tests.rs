@@ -4,9 +4,9 @@
 use chrono::Datelike;
 
 use super::*;
-use crate::calendar::{Month, SlotKind, expand_slots, parse_instant};
+use crate::calendar::{Instant, Month, SlotKind, expand_slots, parse_instant};
 use crate::dataset::Dataset;
-use crate::domain::{Idx, Patient, Role};
+use crate::domain::{Group, Idx, Patient, Role};
 use crate::generate::{GeneratorConfig, generate};
 use crate::rota::{CoverRecord, DutyRecord, RotaRecords};
 
@@ -547,19 +547,23 @@ fn the_compact_lookup_answers_as_the_duties_do() {
     let mut answered = 0;
     for group in dataset.groups.indices() {
         for &at in &instants {
-            // The last-starting (and, within a slot, last-sorted) duty running at `at` in the version then in force.
-            let scanned = book
-                .all_duties(group)
-                .iter()
-                .rev()
-                .find(|duty| duty.start <= at && at < duty.end && duty.in_force_at(at));
-            assert_eq!(book.duty_at(group, at), scanned, "{} at {at}", dataset.groups[group].id);
-            let doctors = scanned.map(|duty| (duty.primary.as_slice(), duty.secondary.as_slice()));
-            assert_eq!(book.on_duty_at(group, at), doctors, "{} at {at}", dataset.groups[group].id);
-            answered += usize::from(scanned.is_some());
+            answered += usize::from(assert_answers_as_the_duties(&dataset, &book, group, at));
         }
     }
     assert!(answered > 10_000, "most instants fall in a staffed slot: {answered}");
+}
+
+/// Asserts that the book answers who is on duty in `group` at `at` as a scan of its
+/// duties does (the last-starting, and within a slot last-sorted, duty running at `at`
+/// in the version then in force); whether one is.
+#[track_caller]
+fn assert_answers_as_the_duties(dataset: &Dataset, book: &RotaBook, group: Idx<Group>, at: Instant) -> bool {
+    let scanned =
+        book.all_duties(group).iter().rev().find(|duty| duty.start <= at && at < duty.end && duty.in_force_at(at));
+    assert_eq!(book.duty_at(group, at), scanned, "{} at {at}", dataset.groups[group].id);
+    let doctors = scanned.map(|duty| (duty.primary.as_slice(), duty.secondary.as_slice()));
+    assert_eq!(book.on_duty_at(group, at), doctors, "{} at {at}", dataset.groups[group].id);
+    scanned.is_some()
 }
 
 /// A group with a duty beyond 2262 (outside the compact copy's nanoseconds) is answered
@@ -586,14 +590,7 @@ fn lookups_beyond_the_compact_range_read_the_duties() {
     let ancient = chrono::Utc.with_ymd_and_hms(1600, 1, 1, 0, 0, 0).unwrap();
     for other in dataset.groups.indices() {
         for at in (0..(33 * 24 * 4)).map(|k| start + chrono::Duration::minutes(15 * k)).chain([ancient, far, at]) {
-            let scanned = book
-                .all_duties(other)
-                .iter()
-                .rev()
-                .find(|duty| duty.start <= at && at < duty.end && duty.in_force_at(at));
-            assert_eq!(book.duty_at(other, at), scanned, "{} at {at}", dataset.groups[other].id);
-            let doctors = scanned.map(|duty| (duty.primary.as_slice(), duty.secondary.as_slice()));
-            assert_eq!(book.on_duty_at(other, at), doctors, "{} at {at}", dataset.groups[other].id);
+            assert_answers_as_the_duties(&dataset, &book, other, at);
         }
     }
 }
