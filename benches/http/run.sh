@@ -9,71 +9,29 @@
 #
 #   benches/http/run.sh            # both stores
 #   STORES=sqlite RUNS=5 DURATION=20s benches/http/run.sh
+#
+# To compare two builds, one service at a time: benches/http/ab.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-scripts/setup
-command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --locked -p renkei-service -p renkei-benches --bin renkei --bin http-setup
+. benches/http/lib.sh
+build
 
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-15s}
 STORES=${STORES:-"sqlite postgres"}
-work=target/http-bench
 mkdir -p "$work"
-renkei=target/release/renkei
-
-serve() { # URL PORT
-  RENKEI_LOG_FORMAT=json RUST_LOG=warn "$renkei" serve --database "$1" --listen "127.0.0.1:$2" >"$work/serve.log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null && return 0; sleep 0.2; done
-  echo "the service did not start; see $work/serve.log" >&2; kill $server; exit 1
-}
-
-service_cpu() { # CPU seconds the service has used
-  awk -v tick="$(getconf CLK_TCK)" '{print ($14 + $15) / tick}' "/proc/$server/stat"
-}
-
-measure() { # PORT LABEL
-  local port=$1 label=$2
-  for run in $(seq 1 "$RUNS"); do
-    for route in static cover; do
-      # Both routes through the same wrk script (ROUTE=static asks /healthz).
-      # CPU seconds of the service (from /proc) and of wrk (its rusage) over the run.
-      before=$(service_cpu)
-      out=$(ROUTE=$route PATIENTS="$work/$label/patients.txt" TOKEN=$(cat "$work/$label/token") \
-        python3 -c 'import resource, subprocess, sys
-subprocess.run(sys.argv[1:], check=True)
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("wrk-cpu", usage.ru_utime + usage.ru_stime)' \
-        wrk -t2 -c64 -d"$DURATION" --latency -s benches/http/cover.lua "http://127.0.0.1:$port")
-      after=$(service_cpu)
-      rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-      p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
-      non2xx=$(echo "$out" | awk '/Non-2xx/ {print $4}')
-      requests=$(echo "$out" | awk '/requests in/ {print $1}')
-      wrk_cpu=$(echo "$out" | awk '/^wrk-cpu/ {print $2}')
-      per=$(python3 -c "print(f'{($after - $before) / $requests * 1e6:.1f} {$wrk_cpu / $requests * 1e6:.1f}')")
-      echo "$label $run $route $rps $p99 ${non2xx:-0} $per" | tee -a "$work/results.txt"
-    done
-  done
-}
+port=18090
 
 : >"$work/results.txt"
 for store in $STORES; do
-  rm -rf "$work/$store"; mkdir -p "$work/$store"
-  if [ "$store" = sqlite ]; then
-    url="sqlite://$PWD/$work/$store/bench.sqlite"
-    target/release/http-setup --database "$url" --data fixtures/okayama --out "$work/$store"
-  else
-    scripts/postgres
-    psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS renkei_http_bench" -c "CREATE DATABASE renkei_http_bench"
-    url="postgres://postgres@127.0.0.1:5432/renkei_http_bench"
-    target/release/http-setup --database "$url" --patients 100000 --doctors 3000 --out "$work/$store"
-  fi
-  port=18090
-  serve "$url" $port
-  measure $port "$store"
-  kill -INT $server; wait $server || true
+  prepare "$store"
+  serve target/release/renkei "$url" $port
+  for run in $(seq 1 "$RUNS"); do
+    for route in static cover; do
+      echo "$store $run $route $(measure_route "$store" $route $port "$DURATION")" | tee -a "$work/results.txt"
+    done
+  done
+  stop
 done
 
 echo
