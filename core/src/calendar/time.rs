@@ -58,7 +58,7 @@ pub fn jst_date(instant: Instant) -> NaiveDate {
 /// A time that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "'{input}' is not a time in 1900–2200: use YYYY-MM-DDTHH:MM in JST, or RFC 3339 with an offset (日時の形式が不正です)"
+    "'{input}' is not a time in 1900–2200: use YYYY-MM-DDTHH:MM in JST, or with an offset such as +09:00 or Z (日時の形式が不正です)"
 )]
 pub struct TimeParseError {
     /// What was given.
@@ -82,7 +82,7 @@ pub fn parse_instant(input: &str) -> Result<Instant, TimeParseError> {
             Err(refused())
         };
     }
-    if let Ok(with_offset) = DateTime::<FixedOffset>::parse_from_rfc3339(text) {
+    if let Some(with_offset) = with_offset(text) {
         return INSTANT_YEARS
             .contains(&with_offset.year())
             .then(|| with_offset.with_timezone(&Utc))
@@ -97,6 +97,20 @@ pub fn parse_instant(input: &str) -> Result<Instant, TimeParseError> {
         }
     }
     Err(refused())
+}
+
+/// A time with an offset: RFC 3339 (`2026-12-03T18:00:00+09:00`, `…09:00:00Z`), or
+/// without the seconds as ISO 8601 allows (`2026-12-03T18:00+09:00`, `…09:00Z`), with
+/// a `T` or a space.
+fn with_offset(text: &str) -> Option<DateTime<FixedOffset>> {
+    if let Ok(time) = DateTime::<FixedOffset>::parse_from_rfc3339(text) {
+        return Some(time);
+    }
+    let utc = text.strip_suffix(['Z', 'z']).map(|local| format!("{local}+00:00"));
+    let text = utc.as_deref().unwrap_or(text);
+    ["%Y-%m-%dT%H:%M%:z", "%Y-%m-%d %H:%M%:z"]
+        .iter()
+        .find_map(|format| DateTime::<FixedOffset>::parse_from_str(text, format).ok())
 }
 
 /// `YYYY-MM-DDTHH:MM[:SS]` (or with a space for the `T`), read without the general
@@ -184,6 +198,11 @@ mod tests {
         assert_eq!(parse_instant("2026-12-03 18:00:00").unwrap(), instant);
         assert_eq!(parse_instant("2026-12-03T09:00:00Z").unwrap(), instant);
         assert_eq!(parse_instant("2026-12-03T18:00:00+09:00").unwrap(), instant);
+        // Without the seconds, with an offset (ISO 8601's form).
+        assert_eq!(parse_instant("2026-12-03T18:00+09:00").unwrap(), instant);
+        assert_eq!(parse_instant("2026-12-03 18:00+09:00").unwrap(), instant);
+        assert_eq!(parse_instant("2026-12-03T09:00Z").unwrap(), instant);
+        assert_eq!(parse_instant("2026-12-03T10:30+01:30").unwrap(), instant);
         assert_eq!(to_jst(instant).format("%Y-%m-%d %H:%M").to_string(), "2026-12-03 18:00");
     }
 
@@ -199,6 +218,10 @@ mod tests {
             "+262142-12-31T23:59",
             "9999-12-31T23:59:59Z",
             "1899-12-31T23:59",
+            "2026-12-03T18:00+25:00",
+            "2026-12-03T18:00+0900x",
+            "2026-12-03Z",
+            "9999-12-31T23:59Z",
         ] {
             let error = parse_instant(bad).unwrap_err();
             assert_eq!(error.input, bad);

@@ -85,7 +85,7 @@ fn malformed(error: &serde_json::Error) -> ApiError {
 
 /// The key of a "missing field `x`" or "unknown field `x`" error.
 fn key_named(message: &str) -> Option<String> {
-    ["missing field `", "unknown field `"]
+    ["missing field `", "unknown field `", "duplicate field `"]
         .iter()
         .find_map(|prefix| message.strip_prefix(prefix))
         .and_then(|rest| rest.split('`').next())
@@ -215,6 +215,8 @@ mod tests {
         assert_eq!(problem(&error).1.as_deref(), Some("nested.note"));
         let error = parse_body::<Body>(br#"{"hospital": "H001", "colour": "red"}"#).expect_err("refused");
         assert_eq!(problem(&error).1.as_deref(), Some("colour"));
+        let error = parse_body::<Body>(br#"{"hospital": "H001", "hospital": "H002"}"#).expect_err("refused");
+        assert_eq!(problem(&error).1.as_deref(), Some("hospital"));
     }
 
     #[test]
@@ -239,9 +241,13 @@ mod tests {
         assert_eq!(params, Params { limit: Some(20), on: "2026-12-10".parse().ok(), severe: Some(true) });
         let none: Params = parse_query("").expect("reads");
         assert_eq!(none, Params { limit: None, on: None, severe: None });
-        for (query, field) in
-            [("limit=abc", "limit"), ("limit=-1", "limit"), ("on=2026-13-01", "on"), ("severe=yes", "severe")]
-        {
+        for (query, field) in [
+            ("limit=abc", "limit"),
+            ("limit=-1", "limit"),
+            ("on=2026-13-01", "on"),
+            ("severe=yes", "severe"),
+            ("limit=1&limit=2", "limit"),
+        ] {
             match parse_query::<Params>(query).expect_err("refused") {
                 ApiError::BadRequest { field: Some(named), message } => {
                     assert_eq!(named, field, "{query}");

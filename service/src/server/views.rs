@@ -65,10 +65,28 @@ pub fn if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
 pub fn instant_param(at: Option<&str>, field: &str) -> Result<Instant, ApiError> {
     match at {
         None | Some("") => Ok(chrono::Utc::now()),
-        Some(text) => parse_instant(text).map_err(|error| {
-            ApiError::bad(field, format!("{field}='{text}' を日時として読めません ({error}; e.g. 2026-12-10T03:00)"))
-        }),
+        Some(text) => parse_instant(text)
+            .or_else(|error| plus_restored(text).and_then(|text| parse_instant(&text).ok()).ok_or(error))
+            .map_err(|error| {
+                ApiError::bad(
+                    field,
+                    format!("{field}='{text}' を日時として読めません ({error}; e.g. 2026-12-10T03:00)"),
+                )
+            }),
     }
+}
+
+/// `text` with the space before a closing `HH:MM` made a `+` again: an offset's `+`
+/// written into a URL unencoded (`?at=2026-12-10T03:00+09:00`, as curl sends it) is
+/// read back as a space.
+fn plus_restored(text: &str) -> Option<String> {
+    let (time, offset) = text.rsplit_once(' ')?;
+    let b = offset.as_bytes();
+    (time.len() >= 16
+        && b.len() == 5
+        && b[2] == b':'
+        && b.iter().enumerate().all(|(i, c)| i == 2 || c.is_ascii_digit()))
+    .then(|| format!("{time}+{offset}"))
 }
 
 /// An instant as JST RFC 3339 text, to the second (`2026-12-10T03:00:00+09:00`).
@@ -115,4 +133,26 @@ pub fn next_id(snapshot: &Snapshot, kind: &str, prefix: &str) -> String {
         })
         .unwrap_or(0);
     format!("{prefix}{:06}", largest + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::instant_param;
+
+    #[test]
+    fn an_offset_sent_unencoded_is_read_as_written() {
+        let at = |text: &str| instant_param(Some(text), "at").map(|instant| instant.to_rfc3339());
+        let three_am = "2026-12-09T18:00:00+00:00";
+        // `+09:00` unencoded in a URL arrives as ` 09:00`.
+        assert_eq!(at("2026-12-10T03:00 09:00").expect("2026-12-10T03:00 09:00"), three_am);
+        assert_eq!(at("2026-12-10T03:00:00 09:00").expect("2026-12-10T03:00:00 09:00"), three_am);
+        assert_eq!(at("2026-12-10 03:00 09:00").expect("2026-12-10 03:00 09:00"), three_am);
+        assert_eq!(at("2026-12-10T03:00+09:00").expect("2026-12-10T03:00+09:00"), three_am);
+        assert_eq!(at("2026-12-10 03:00").expect("2026-12-10 03:00"), three_am);
+        // Anything else after a space is still refused, naming what was given.
+        for bad in ["2026-12-10T03:00 9:00", "2026-12-10T03:00 0900", "2026-12-10 09:00x", "2026-12 03:00 09:00"] {
+            let error = at(bad).expect_err(bad);
+            assert!(format!("{error:?}").contains(bad), "{error:?}");
+        }
+    }
 }
