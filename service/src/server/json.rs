@@ -83,7 +83,7 @@ fn malformed(error: &serde_json::Error) -> ApiError {
     }
 }
 
-/// The key of a "missing field `x`" or "unknown field `x`" error.
+/// The key of a "missing field `x`", "unknown field `x`" or "duplicate field `x`" error.
 fn key_named(message: &str) -> Option<String> {
     ["missing field `", "unknown field `", "duplicate field `"]
         .iter()
