@@ -348,7 +348,8 @@ pub fn solve(problem: &RotaProblem, options: &SolveOptions<'_>) -> Result<Soluti
                     let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(part) = parts.get(index) else { break };
                     let remaining = deadline.saturating_duration_since(Clock::now()).as_secs_f64();
-                    let part_options = SolveOptions { time_limit: remaining.max(0.05), ..*options };
+                    let limit = part_time_limit(remaining, options.time_limit, parts.len(), index, workers);
+                    let part_options = SolveOptions { time_limit: limit, ..*options };
                     let result = solve_whole(&part.problem, &part_options);
                     *results[index].lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(result);
                 }
@@ -375,6 +376,19 @@ pub fn solve(problem: &RotaProblem, options: &SolveOptions<'_>) -> Result<Soluti
     Ok(Solution { rota, status, report, explanations, stages: stats })
 }
 
+/// The share of the time left that part `index` of `parts` may take, `workers` of them
+/// running at once: all of it but a reserve for the parts not started yet, so a large
+/// part that cannot prove its optimum does not leave the ones after it too little time
+/// to find any rota (on a busy machine that failed a whole city's solve). Half the
+/// time limit is set aside this way, spread evenly over the parts; a part that needs
+/// less leaves the rest to those after it.
+fn part_time_limit(remaining: f64, time_limit: f64, parts: usize, index: usize, workers: usize) -> f64 {
+    let reserve_each = 0.5 * time_limit.max(0.0) / parts.max(1) as f64;
+    let after = parts.saturating_sub(index + 1);
+    let reserved = reserve_each * after.div_ceil(workers.max(1)) as f64;
+    (remaining - reserved).max(reserve_each.min(remaining)).max(0.05)
+}
+
 /// Solves `problem` as one model.
 fn solve_whole(problem: &RotaProblem, options: &SolveOptions<'_>) -> Result<Solution, RotaError> {
     let mut stages = Stages::new(problem, options);
@@ -382,4 +396,33 @@ fn solve_whole(problem: &RotaProblem, options: &SolveOptions<'_>) -> Result<Solu
     stages.polish();
     stages.fairness()?;
     Ok(stages.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::part_time_limit;
+
+    /// Twelve parts on two workers with 5 s: the first part may take most of the time,
+    /// and however long the parts before take, every later one keeps a share to find a
+    /// rota in (the failure this guards against: parts started near the deadline got
+    /// 0.05 s and the whole solve failed).
+    #[test]
+    fn every_part_keeps_a_share_of_the_time() {
+        let (limit, parts, workers) = (5.0, 12, 2);
+        let first = part_time_limit(limit, limit, parts, 0, workers);
+        assert!((3.7..=3.8).contains(&first), "{first}");
+        // The first two parts take all they may; each later part then starts with what
+        // the reserve left, and finds at least its own share.
+        let mut remaining = limit - first;
+        for index in 2..parts {
+            let share = part_time_limit(remaining, limit, parts, index, workers);
+            assert!(share >= 0.2 && share <= remaining + 1e-9, "part {index}: {share} of {remaining}");
+            remaining -= share / workers as f64;
+        }
+        // The last part may take all that is left; one part alone, all of the limit.
+        assert_eq!(part_time_limit(1.5, limit, parts, parts - 1, workers), 1.5);
+        assert_eq!(part_time_limit(limit, limit, 1, 0, 1), limit);
+        // Past the deadline, a token time (the solver needs some).
+        assert_eq!(part_time_limit(0.0, limit, parts, 5, workers), 0.05);
+    }
 }

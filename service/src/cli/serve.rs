@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use renkei_core::calendar::Month;
+use renkei_core::rota::RotaError;
 use renkei_service::config::{Config, LogFormat, Secret};
 use renkei_service::demo;
 use renkei_service::server::auth::Role;
@@ -100,7 +101,16 @@ async fn prepare_demo(state: &AppState, data: &Path, time_limit: f64, base: &str
     let next = Month::containing(this.last_day().succ_opt().expect("in range")).context("next month")?;
     for month in [this, next] {
         eprintln!("{month} の当番表を作成しています (solving {month}, at most {time_limit} s)…");
-        demo::solve_and_publish(state, month, time_limit, "demo", &|line| eprintln!("{line}")).await?;
+        match demo::solve_and_publish(state, month, time_limit, "demo", &|line| eprintln!("{line}")).await {
+            // The demo is still worth serving without one month's rota (lookups then
+            // warn that its slots are unstaffed); a machine too busy for the time limit
+            // should not stop it.
+            Err(error) if matches!(error.downcast_ref(), Some(RotaError::NoSolutionInTime { .. })) => eprintln!(
+                "  {month} の当番表は作成できませんでした。当番表なしで続けます (no rota for {month}: {error}; \
+                 serving without it; a longer --demo-time-limit helps)"
+            ),
+            result => result?,
+        }
     }
     let tokens = demo::demo_tokens(state, today).await?;
     let mut text = String::from("\nデモ用トークン (demo tokens; the database is made fresh at every --demo start):\n");
