@@ -162,7 +162,7 @@ pub struct ConsultPlan {
     pub area: String,
     /// Its name.
     pub area_name: String,
-    /// The instant asked about, JST (RFC 3339).
+    /// The instant asked about, JST (RFC 3339, to the second).
     pub at: String,
     /// The mode wanted.
     pub mode: Option<ConsultMode>,

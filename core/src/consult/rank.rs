@@ -114,7 +114,7 @@ pub fn rank_specialists(
         patient_name: p.name.clone(),
         area: area.id.to_string(),
         area_name: area.name.clone(),
-        at: to_jst(options.at).to_rfc3339(),
+        at: to_jst(options.at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         mode: options.mode,
         routing,
         candidates,

@@ -147,3 +147,13 @@ fn ranking_is_deterministic() {
     }
     assert!(first.contains("\"area_fit\":\"serves_area\"") && first.contains("\"mode_fit\":\"beyond_16km\""));
 }
+
+#[test]
+fn the_instant_asked_about_is_given_in_jst_to_the_second() {
+    assert_eq!(plan("P1", "褥瘡", None).at, "2026-12-10T10:00:00+09:00");
+    // An instant with a fraction of a second (the default, now) is shown to the second.
+    let options =
+        ConsultOptions { mode: None, at: at("2026-12-10T10:00") + chrono::TimeDelta::nanoseconds(292_405_320) };
+    let plan = rank_specialists(&dataset(), "P1", ConsultNeed::Symptom("褥瘡"), &options).unwrap();
+    assert_eq!(plan.at, "2026-12-10T10:00:00+09:00");
+}
