@@ -559,14 +559,37 @@ impl<'d> CoverIndex<'d> {
         self.keep_nearest(steps, before, NEIGHBOURS_LISTED, home);
     }
 
-    /// Who is on duty in `group` at `at`, and when that changes.
+    /// Who is on duty in `group` at `at`, and when that changes. A rostered doctor who
+    /// is absent then is not listed to call but in [`OnDutyNow::absent`], with whoever
+    /// covers the absence.
     pub fn on_duty(&self, group: Idx<Group>, at: Instant) -> OnDutyNow {
         let duty = self.book.duty_at(group, at);
         let slot = self.slot_at(group, at);
+        let mut absent = Vec::new();
+        let mut present = |role: Role, doctors: &[Idx<Doctor>]| -> Vec<Idx<Doctor>> {
+            doctors
+                .iter()
+                .copied()
+                .filter(|&doctor| match self.absence_at(doctor, at) {
+                    Some(absence) => {
+                        let cover = self
+                            .book
+                            .cover_of(absence, at)
+                            .filter(|&cover| cover != doctor && self.absence_at(cover, at).is_none());
+                        absent.push(AbsentOnDuty { doctor, role, absence, cover });
+                        false
+                    }
+                    None => true,
+                })
+                .collect()
+        };
+        let primary = duty.map(|duty| present(Role::Primary, &duty.primary)).unwrap_or_default();
+        let secondary = duty.map(|duty| present(Role::Secondary, &duty.secondary)).unwrap_or_default();
         OnDutyNow {
             kind: slot.map(|(_, _, kind)| kind).or(duty.map(|duty| duty.kind)),
-            primary: duty.map(|duty| duty.primary.clone()).unwrap_or_default(),
-            secondary: duty.map(|duty| duty.secondary.clone()).unwrap_or_default(),
+            primary,
+            secondary,
+            absent,
             until: slot.map(|(_, end, _)| end).or(duty.map(|duty| duty.end)),
             next_change: self.next_change(group, at),
         }
@@ -607,10 +630,27 @@ pub struct OnDutyNow {
     pub primary: Vec<Idx<Doctor>>,
     /// 副当番.
     pub secondary: Vec<Idx<Doctor>>,
+    /// Rostered doctors who are absent at the instant (left out of `primary` and
+    /// `secondary`).
+    pub absent: Vec<AbsentOnDuty>,
     /// End of the running slot.
     pub until: Option<Instant>,
     /// The next time the on-duty doctors change.
     pub next_change: Option<Instant>,
+}
+
+/// A doctor the rota has on duty who is absent at the instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbsentOnDuty {
+    /// The doctor.
+    pub doctor: Idx<Doctor>,
+    /// Their role on the duty.
+    pub role: Role,
+    /// The absence.
+    pub absence: Idx<Absence>,
+    /// Who covers the absence under the rota in force, if the rota names someone
+    /// present.
+    pub cover: Option<Idx<Doctor>>,
 }
 
 /// One step for people and machines: names, phones and reasons in Japanese, borrowed

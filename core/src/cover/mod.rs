@@ -10,7 +10,8 @@ mod starts;
 
 pub use book::{Duty, DutyDoctors, RotaBook, VersionScope};
 pub use chain::{
-    Contact, CoverChain, CoverIndex, KeyPersonHead, OnDutyNow, PatientHead, Reason, Step, StepView, Text, Warning,
+    AbsentOnDuty, Contact, CoverChain, CoverIndex, KeyPersonHead, OnDutyNow, PatientHead, Reason, Step, StepView, Text,
+    Warning,
 };
 pub use error::CoverError;
 pub use json::CoverJson;

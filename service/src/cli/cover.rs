@@ -103,6 +103,12 @@ pub(crate) fn on_duty(dir: &Path, group_id: &str, at: Option<&str>, format: Form
             "slot": now.kind,
             "primary": now.primary.iter().map(doctor).collect::<Vec<_>>(),
             "secondary": now.secondary.iter().map(doctor).collect::<Vec<_>>(),
+            "absent": now.absent.iter().map(|absent| json!({
+                "doctor": doctor(&absent.doctor),
+                "role": absent.role,
+                "absence": dataset.absences[absent.absence].id,
+                "covered_by": absent.cover.as_ref().map(doctor),
+            })).collect::<Vec<_>>(),
             "until": now.until.map(rfc3339),
             "next_change": now.next_change.map(rfc3339),
             "notes": loaded.notes,
@@ -129,6 +135,22 @@ pub(crate) fn on_duty(dir: &Path, group_id: &str, at: Option<&str>, format: Form
                 "副当番: {}",
                 if now.secondary.is_empty() { "-".to_owned() } else { names(&now.secondary) }
             );
+            for absent in &now.absent {
+                let absence = &dataset.absences[absent.absence];
+                let _ = writeln!(
+                    text,
+                    "不在: {} ({}、{}、{}まで){}",
+                    dataset.doctors[absent.doctor].name,
+                    absent.role.label(),
+                    absence.reason,
+                    jst(absence.end),
+                    absent.cover.map_or(String::new(), |cover| format!(
+                        " → 代わり: {} {}",
+                        dataset.doctors[cover].name,
+                        dataset.doctors[cover].best_phone()
+                    ))
+                );
+            }
         }
         None => text.push_str("当番の時間帯ではありません (各主治医が対応)\n"),
     }

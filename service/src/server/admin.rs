@@ -152,8 +152,13 @@ pub async fn revoke_token(
     let revoked = {
         let _gate = state.gate().await;
         let mut tx = state.store().begin_write().await?;
-        let revoked = tokens::revoke(&mut tx, &sha256_hex(&body.token), &stamp(chrono::Utc::now())).await?;
-        let event = audit_events::event(&principal, "token_revoke", "/tokens/revoke", "", String::new(), 204);
+        let hash = sha256_hex(&body.token);
+        let revoked = tokens::revoke(&mut tx, &hash, &stamp(chrono::Utc::now())).await?;
+        // Which token was meant, by the start of its hash (never the token), and
+        // whether it was revoked.
+        let detail = format!("token sha256 {}…", &hash[..12]);
+        let status = if revoked { 204 } else { 404 };
+        let event = audit_events::event(&principal, "token_revoke", "/tokens/revoke", "", detail, status);
         audit::append(&mut tx, &[event]).await?;
         tx.commit().await.map_err(crate::store::StoreError::from)?;
         revoked
@@ -244,7 +249,7 @@ pub async fn import(
 ) -> ApiResult<Response> {
     admin_only(&principal)?;
     let files: DataFiles = body.files.into_iter().collect();
-    let (snapshot, ()) = commit(&state, move |_| {
+    let (snapshot, ()) = commit(&state, move |before| {
         let dataset = dataset::parse(&files).map_err(|invalid| ApiError::Invalid {
             problems: invalid
                 .problems
@@ -259,7 +264,13 @@ pub async fn import(
                 })
                 .collect(),
         })?;
-        let records = records_of(&dataset::write(&dataset), &stamp(chrono::Utc::now()), &principal.label);
+        let mut records = records_of(&dataset::write(&dataset), &stamp(chrono::Utc::now()), &principal.label);
+        // Every record gets a version no earlier one had, so an ETag read before the
+        // import matches nothing after it (a stale If-Match is a 409, not an overwrite).
+        let newest = before.records.values().flatten().map(|record| record.version).max().unwrap_or(0);
+        for record in &mut records {
+            record.version = newest + 1;
+        }
         let event = audit_events::event(&principal, "import", "/import", "", format!("{} records", records.len()), 200);
         Ok((Write { replace_all_records: Some(records), audit: vec![event], ..Write::default() }, ()))
     })
@@ -291,7 +302,7 @@ pub async fn export(State(state): State<AppState>, principal: Arc<Principal>) ->
         super::backup::list, super::backup::admission_plan, super::backup::register, super::backup::registration_step,
         super::backup::withdraw_consent, super::backup::quotas, super::backup::admit, super::backup::attempt,
         super::backup::discharge,
-        super::ical::doctor_feed, super::ical::group_feed, super::ical::feed,
+        super::ical::doctor_feed, super::ical::group_feed, super::ical::feed, super::ical::revoke_feed,
         create_token, revoke_token, list_audit, verify_audit, import, export,
         super::records::list, super::records::read, super::records::create,
         super::records::replace, super::records::patch, super::records::remove,

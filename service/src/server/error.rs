@@ -54,6 +54,9 @@ pub enum ApiError {
     /// nothing is revealed, not even existence.
     #[error("forbidden")]
     Forbidden,
+    /// The path is there, the method is not.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// Not there (only for what the caller may see).
     #[error("not found: {what}")]
     NotFound {
@@ -144,6 +147,7 @@ impl ApiError {
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Replayed { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::OK),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -159,6 +163,7 @@ impl ApiError {
             Self::Invalid { .. } => "invalid",
             Self::Conflict { .. } => "conflict",
             Self::PreconditionRequired => "precondition_required",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::TooLarge => "too_large",
             Self::Replayed { .. } => "replayed",
             Self::Internal(_) => "internal",
@@ -201,6 +206,11 @@ impl IntoResponse for ApiError {
                 Vec::new(),
             ),
             Self::Forbidden => ("この操作の権限がありません (not permitted)".to_owned(), None, Vec::new()),
+            Self::MethodNotAllowed => (
+                "この URL はこのメソッドを受け付けません (method not allowed here; see /openapi.json)".to_owned(),
+                None,
+                Vec::new(),
+            ),
             Self::NotFound { what } => (format!("{what} が見つかりません (not found)"), None, Vec::new()),
             Self::BadRequest { field, message } => (message, field, Vec::new()),
             Self::Invalid { problems } => (
@@ -227,7 +237,16 @@ impl IntoResponse for ApiError {
                 (format!("内部エラーが発生しました (internal error; reference {reference})"), None, Vec::new())
             }
         };
-        (status, Json(ErrorBody { error: ErrorDetail { code, message, field, problems } })).into_response()
+        let mut response =
+            (status, Json(ErrorBody { error: ErrorDetail { code, message, field, problems } })).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 6750: how to authenticate.
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"renkei\""),
+            );
+        }
+        response
     }
 }
 

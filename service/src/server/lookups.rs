@@ -12,7 +12,7 @@ use axum::routing::get;
 
 use super::json::{Json, Query, RESPONSE_CAPACITY, parse_query, written};
 use chrono::{Datelike, NaiveTime};
-use renkei_core::calendar::{Instant, Month, jst_date, jst_instant, to_jst};
+use renkei_core::calendar::{DayType, Instant, Month, jst_date, jst_instant, to_jst};
 use renkei_core::cover::CoverIndex;
 use renkei_core::dataset::Dataset;
 use renkei_core::domain::{ConsentKind, Doctor, Idx, Patient, Role as DutyRole};
@@ -158,10 +158,24 @@ pub async fn on_duty(
         "next_change": now.next_change.map(jst),
         "primary": now.primary.iter().map(|&doctor| contact(d, doctor)).collect::<Vec<_>>(),
         "secondary": now.secondary.iter().map(|&doctor| contact(d, doctor)).collect::<Vec<_>>(),
+        "absent": now.absent.iter().map(|absent| {
+            let absence = &d.absences[absent.absence];
+            json!({
+                "doctor": contact(d, absent.doctor),
+                "role": absent.role.label(),
+                "absence": {"id": absence.id.as_str(), "reason": absence.reason, "until": jst(absence.end)},
+                "covered_by": absent.cover.map(|doctor| contact(d, doctor)),
+            })
+        }).collect::<Vec<_>>(),
         "message": if now.kind.is_none() {
             "当番の時間帯ではありません。主治医へ連絡してください (no duty slot is running: call the 主治医)"
+        } else if now.primary.is_empty() && now.absent.iter().any(|absent| absent.role == DutyRole::Primary) {
+            "当番の医師は不在です。代わりの医師 (covered_by) か副当番へ、いなければ患者ごとの連絡順 (/patients/{id}/cover) で連絡してください \
+             (the on-duty doctor is absent: call whoever covers the absence or the 副当番, else follow the patient's cover chain)"
         } else if now.primary.is_empty() {
             "当番が割り当てられていません (nobody is on duty: ask the coordinator)"
+        } else if !now.absent.is_empty() {
+            "当番表の医師に不在の人がいます (a rostered doctor is absent: see absent)"
         } else { "" },
     }))
     .into_response())
@@ -291,18 +305,22 @@ pub async fn registered_patients(
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let hospital = d.hospitals.lookup(&id).ok_or_else(|| ApiError::not_found(format!("病院 '{id}'")))?;
-    let permitted = match &principal.role {
-        Role::Hospital(own) => own == &id,
-        _ => principal.coordinates_area(d, d.hospitals[hospital].area),
-    };
-    if !permitted {
+    let is_ward = matches!(&principal.role, Role::Hospital(own) if own == &id);
+    if !is_ward && !principal.coordinates_area(d, d.hospitals[hospital].area) {
         return Err(ApiError::Forbidden);
     }
     let resource = "GET /hospitals/{id}/registered-patients";
+    let today = jst_date(chrono::Utc::now());
     let mut patients = Vec::new();
     for &r in d.registrations_of_hospital(hospital) {
         let registration = &d.registrations[r];
         if !registration.is_active() {
+            continue;
+        }
+        // The ward sees every patient registered with it; a coordinator of the
+        // hospital's area only those they may see otherwise (a patient of another
+        // area registered here is not theirs).
+        if !is_ward && principal.patient_view(d, registration.patient, today).is_none() {
             continue;
         }
         let p = &d.patients[registration.patient];
@@ -364,6 +382,10 @@ pub struct DutyView {
     /// End instant.
     #[serde(skip)]
     pub end_instant: Instant,
+    /// Whether the duty's date is a day off for its group (Saturday, Sunday, a public
+    /// holiday, 年末年始 and the group's other closed days).
+    #[serde(skip)]
+    pub day_off: bool,
 }
 
 /// A doctor's duties in `[from, to)` by slot start, from the rotas as now published.
@@ -392,6 +414,7 @@ pub fn duties_of(
                         end: jst(duty.end),
                         start_instant: duty.start,
                         end_instant: duty.end,
+                        day_off: g.calendar.day_type(to_jst(duty.start).date_naive()) != DayType::Weekday,
                     });
                 }
             }
@@ -460,10 +483,7 @@ pub async fn duties(
         "from": from,
         "to": to,
         "count": points,
-        "weekend_or_holiday": list.iter().filter(|duty| {
-            let date = duty.date;
-            date.weekday().number_from_monday() >= 6 || renkei_core::calendar::holiday_on(date).is_some()
-        }).count(),
+        "weekend_or_holiday": list.iter().filter(|duty| duty.day_off).count(),
         "duties": list,
     }))
     .into_response())

@@ -193,6 +193,7 @@ pub fn app(state: AppState) -> Router {
         .merge(records::router())
         // Unknown paths get the service's error too (the API is listed at /openapi.json).
         .fallback(|| async { error::ApiError::not_found("この URL (no such route; see /openapi.json)") })
+        .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
         // One span per request (method, path); at the default `info` level only
         // failures are logged, `RUST_LOG=tower_http=debug` logs every request.

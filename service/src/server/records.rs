@@ -140,6 +140,36 @@ fn may_read(principal: &Principal, snapshot: &Snapshot, kind: &str, id: &str, fi
     }
 }
 
+/// A patient record's 主治医 and group as its writer is judged by them: a missing or
+/// unknown one is a problem of the request (422 naming the field), not a refusal.
+fn check_patient_refs(d: &Dataset, kind: &str, fields: &Map<String, Value>) -> ApiResult<()> {
+    if kind != "patients" {
+        return Ok(());
+    }
+    let field = |name: &str| fields.get(name).map(cell_text).unwrap_or_default();
+    let doctor = field("primary_doctor");
+    if doctor.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "primary_doctor",
+            "主治医 (primary_doctor) は必須です (primary_doctor is required)",
+        ));
+    }
+    if d.doctors.lookup(&doctor).is_none() {
+        return Err(ApiError::invalid(
+            "primary_doctor",
+            format!("医師 '{doctor}' は登録されていません (no doctor has this id)"),
+        ));
+    }
+    let group = field("group");
+    if !group.trim().is_empty() && d.groups.lookup(&group).is_none() {
+        return Err(ApiError::invalid(
+            "group",
+            format!("グループ '{group}' は登録されていません (no group has this id)"),
+        ));
+    }
+    Ok(())
+}
+
 /// Whether `principal` may write this record as it is (or will be).
 fn may_write(principal: &Principal, snapshot: &Snapshot, kind: &str, id: &str, fields: &Map<String, Value>) -> bool {
     if principal.is_admin() {
@@ -154,7 +184,18 @@ fn may_write(principal: &Principal, snapshot: &Snapshot, kind: &str, id: &str, f
                 let areas = area_of_reference(d, kind, id, fields);
                 !areas.is_empty() && areas.iter().all(|a| a == area) && kind != "areas"
             }
-            Role::GroupCoordinator(group) => kind == "groups" && id == group,
+            // Their own group's record, but not which area it is in nor who its
+            // members are: that would reach doctors outside their charge (the area's
+            // coordinator decides those).
+            Role::GroupCoordinator(group) => {
+                kind == "groups"
+                    && id == group
+                    && snapshot.record(kind, id).is_some_and(|stored| {
+                        ["area", "members"]
+                            .iter()
+                            .all(|&name| stored.fields.get(name).map(cell_text).unwrap_or_default() == field(name))
+                    })
+            }
             _ => false,
         },
         Class::Patient => {
@@ -375,6 +416,7 @@ pub async fn create(
     let keyed = Keyed { token_hash: &principal.token_hash, key: key_outer.as_ref(), request_hash: &hash_outer };
     let result = commit_keyed(&state, keyed, move |snapshot| {
         let id = new_id(&kind, id.clone(), snapshot)?;
+        check_patient_refs(snapshot.dataset(), &kind, &fields)?;
         if !may_write(&principal_for_plan, snapshot, &kind, &id, &fields) {
             return Err(ApiError::Forbidden);
         }
@@ -500,6 +542,10 @@ async fn update(
             return Err(ApiError::Forbidden);
         }
         let fields = new_fields(&old.fields);
+        if may_write(&principal, snapshot, &kind, &id, &old.fields) {
+            // (Only to one who may change the record: its problems are theirs to see.)
+            check_patient_refs(snapshot.dataset(), &kind, &fields)?;
+        }
         if !may_write(&principal, snapshot, &kind, &id, &old.fields)
             || !may_write(&principal, snapshot, &kind, &id, &fields)
         {

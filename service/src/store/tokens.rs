@@ -115,3 +115,9 @@ pub async fn feed(connection: &mut AnyConnection, hash: &str) -> StoreResult<Opt
         .await?;
     Ok(row)
 }
+
+/// Deletes a calendar feed: its URL stops working.
+pub async fn delete_feed(connection: &mut AnyConnection, hash: &str) -> StoreResult<bool> {
+    let result = sqlx::query("DELETE FROM feeds WHERE hash = $1").bind(hash).execute(connection).await?;
+    Ok(result.rows_affected() == 1)
+}

@@ -152,6 +152,43 @@ async fn three_users(app: TestApp) {
     doctor(&demo).await;
     ward(&demo).await;
     strangers(&demo).await;
+    absent_on_duty(&demo).await;
+}
+
+/// A sudden absence of the rostered 当番: the group's on-duty answer no longer lists
+/// them to call, says why, and the patient's chain skips them too.
+async fn absent_on_duty(demo: &Demo) {
+    let p = &demo.people;
+    let before = demo.get(&format!("/groups/{}/on-duty?at={AT}", p.group), &demo.tokens.admin).await;
+    before.expect(200);
+    assert_eq!(before.json["absent"], serde_json::json!([]));
+    let rostered = before.json["primary"][0]["id"].as_str().expect("a 当番").to_owned();
+    let absence = serde_json::json!({"id": "AB-SUDDEN", "doctor": rostered, "start": "2026-12-10T01:00",
+        "end": "2026-12-10T12:00", "reason": "急病"});
+    demo.post_json("/absences", &demo.tokens.admin, &absence, &[]).await.expect(201);
+
+    let after = demo.get(&format!("/groups/{}/on-duty?at={AT}", p.group), &demo.tokens.doctor).await;
+    after.expect(200);
+    let listed = |role: &str| -> Vec<String> {
+        after.json[role].as_array().expect(role).iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert!(!listed("primary").contains(&rostered), "{}", after.text);
+    let absent = after.json["absent"].as_array().expect("absent");
+    assert_eq!(absent.len(), 1, "{}", after.text);
+    assert_eq!(absent[0]["doctor"]["id"], rostered.as_str());
+    assert_eq!(absent[0]["role"], "当番");
+    assert_eq!(absent[0]["absence"]["id"], "AB-SUDDEN");
+    assert_eq!(absent[0]["absence"]["until"], "2026-12-10T12:00:00+09:00");
+    let message = after.json["message"].as_str().unwrap_or_default();
+    assert!(message.contains("不在") && has_english(message), "{message}");
+    // Outside the absence the rota's 当番 is listed again.
+    let later = demo.get(&format!("/groups/{}/on-duty?at=2026-12-10T00:30", p.group), &demo.tokens.admin).await;
+    assert!(later.json["primary"].as_array().expect("primary").iter().any(|c| c["id"] == rostered.as_str()));
+
+    let cover = demo.get(&format!("/patients/{}/cover?at={AT}", p.patient), &demo.tokens.doctor).await;
+    cover.expect(200);
+    let steps = cover.json["steps"].as_array().expect("steps");
+    assert!(steps.iter().all(|step| step["id"] != rostered.as_str() || step["role"] != "当番"), "{}", cover.text);
 }
 
 /// Entries of the audit trail matching `filter`.
@@ -343,7 +380,74 @@ fn sql_text(text: &str) -> String {
     text.replace('\'', "''")
 }
 
-crate::both!(three_users, audit_trail, audit_index_tamper);
+/// A hospital's registered patients, asked by a coordinator of the hospital's area,
+/// list only the patients that coordinator may see: a patient of another area
+/// registered there is left out (the hospital's ward and the admin see them).
+async fn registered_patients_in_scope(app: TestApp) {
+    let demo = demo_city(app).await;
+    let (consent, patient, hospital) = {
+        let snapshot = demo.state.snapshot();
+        let d = snapshot.dataset();
+        let today = renkei_core::calendar::jst_date(chrono::Utc::now());
+        let area = d.areas.lookup(&demo.people.area).expect("area");
+        let hospital = d.hospitals.indices().find(|&h| d.hospitals[h].area == area).expect("a hospital of the area");
+        let (consent, patient) = d
+            .consents
+            .iter()
+            .filter(|consent| {
+                consent.kind() == renkei_core::domain::ConsentKind::BackupHospital && consent.in_force_on(today)
+            })
+            .map(|consent| (consent.id.to_string(), consent.patient))
+            .find(|&(_, patient)| {
+                d.groups[d.patients[patient].group].area != area
+                    && d.registrations_of_patient(patient).iter().all(|&r| d.registrations[r].hospital != hospital)
+            })
+            .expect("a patient of another area with a backup-hospital consent");
+        (consent, d.patients[patient].id.to_string(), d.hospitals[hospital].id.to_string())
+    };
+    // The consent names the hospital, and the patient is registered there.
+    let path = format!("/consents/{consent}");
+    let read = demo.get(&path, &demo.tokens.admin).await;
+    read.expect(200);
+    let recipients = format!("{};{hospital}", read.json["fields"]["recipients"].as_str().unwrap_or_default());
+    demo.patch_json(
+        &path,
+        &demo.tokens.admin,
+        &serde_json::json!({"recipients": recipients.trim_start_matches(';')}),
+        &[("if-match", &read.etag())],
+    )
+    .await
+    .expect(200);
+    demo.post_json(
+        &format!("/patients/{patient}/registrations"),
+        &demo.tokens.admin,
+        &serde_json::json!({"hospital": hospital, "rank": 5}),
+        &[],
+    )
+    .await
+    .expect(201);
+
+    let listed = |response: &Resp| -> Vec<String> {
+        response.expect(200);
+        response.json["patients"]
+            .as_array()
+            .expect("patients")
+            .iter()
+            .map(|p| p["patient"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let list = format!("/hospitals/{hospital}/registered-patients");
+    assert!(listed(&demo.get(&list, &demo.tokens.admin).await).contains(&patient));
+    let coordinator = demo.get(&list, &demo.tokens.coordinator).await;
+    let theirs = listed(&coordinator);
+    assert!(!theirs.contains(&patient), "{}", coordinator.text);
+    assert!(!coordinator.text.contains(&patient));
+    assert_eq!(coordinator.json["total"].as_u64(), Some(theirs.len() as u64));
+    // Nor is the other area's patient open to them directly.
+    assert_refused(&demo.get(&format!("/patients/{patient}"), &demo.tokens.coordinator).await);
+}
+
+crate::both!(three_users, audit_trail, audit_index_tamper, registered_patients_in_scope);
 
 /// Batches of reads larger than a block (and a partial last block) are appended in
 /// order and chained, on both stores; listings page through blocks by number, patient
@@ -645,6 +749,14 @@ async fn retried_secrets(app: TestApp) {
     demo.post_json("/tokens", &admin, &body, &[]).await.expect(201);
     // Revoked meanwhile: a retry does not bring it back.
     demo.post_json("/tokens/revoke", &admin, &serde_json::json!({"token": second_token}), &[]).await.expect(204);
+    // Revoking a token that is not active is a 404, and the trail says so (which token
+    // was meant, by the start of its hash, never the token).
+    demo.post_json("/tokens/revoke", &admin, &serde_json::json!({"token": "no-such-token"}), &[]).await.expect(404);
+    let revokes = audit_entries(&demo, "&action=token_revoke").await;
+    let results: Vec<&str> = revokes.iter().map(|entry| entry["result"].as_str().unwrap_or_default()).collect();
+    assert_eq!(results, ["204", "404"], "{revokes:?}");
+    assert!(revokes.iter().all(|entry| entry["detail"].as_str().is_some_and(|d| d.starts_with("token sha256 "))));
+    assert!(!revokes.iter().any(|entry| entry.to_string().contains(second_token.as_str())), "{revokes:?}");
     demo.post_json("/tokens", &admin, &body, &key).await.expect(409);
     demo.get(&cover, &second_token).await.expect(401);
 

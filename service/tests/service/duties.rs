@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use renkei_core::rota::DutyRecord;
 
 use crate::common::{Demo, TestApp, load_demo, rota_file};
@@ -48,6 +48,28 @@ async fn duties(app: TestApp) {
     assert!(one.json["count"].as_u64().is_some_and(|n| n >= 1));
     let span = demo.get(&path("from=2026-11-01&to=2027-01-31"), &demo.tokens.doctor).await;
     assert_eq!(span.json["count"].as_u64(), Some(duties_in_files(&doctor).len() as u64));
+    // Days off are Saturdays, Sundays, public holidays and 年末年始 (12/29–1/3), as the
+    // groups' calendars have them: counted for a doctor on duty on a weekday of 年末年始.
+    let day_off = |date: chrono::NaiveDate| {
+        date.weekday().number_from_monday() >= 6
+            || renkei_core::calendar::holiday_on(date).is_some()
+            || (date.month() == 12 && date.day() >= 29)
+            || (date.month() == 1 && date.day() <= 3)
+    };
+    let year_end_weekday = |date: chrono::NaiveDate| {
+        day_off(date) && date.weekday().number_from_monday() < 6 && renkei_core::calendar::holiday_on(date).is_none()
+    };
+    let worker = MONTHS
+        .iter()
+        .flat_map(|month| rota_file(month).duties)
+        .find(|duty| year_end_weekday(duty.date))
+        .expect("someone is on duty on a weekday of 年末年始")
+        .doctor;
+    let all = duties_in_files(&worker);
+    let theirs = demo.get(&format!("/doctors/{worker}/duties?from=2026-11-01&to=2027-01-31"), &demo.tokens.admin).await;
+    assert_eq!(theirs.json["count"].as_u64(), Some(all.len() as u64));
+    let off = all.iter().filter(|duty| day_off(duty.date)).count();
+    assert_eq!(theirs.json["weekend_or_holiday"].as_u64(), Some(off as u64), "{}", theirs.text);
 
     // Who may ask: the doctor, and coordinators of their groups; nobody else.
     demo.get(&path("from=2026-12-01&to=2026-12-31"), &demo.tokens.coordinator).await.expect(200);
@@ -152,6 +174,24 @@ async fn calendars(app: TestApp) {
         .await
         .expect(201);
     demo.send(axum::http::Method::POST, &format!("/doctors/{doctor}/feed"), None, None, &[]).await.expect(401);
+
+    // Every line of a feed is at most 75 octets (RFC 5545 folding).
+    for line in calendar.text.split_terminator("\r\n").chain(group.text.split_terminator("\r\n")) {
+        assert!(line.len() <= 75, "{} octets: {line}", line.len());
+    }
+
+    // A feed is revoked by whoever may make it (not by others): its URL stops working.
+    demo.delete(&path, &demo.tokens.nurse, &[]).await.expect(403);
+    demo.get_anonymous(&path).await.expect(200);
+    demo.delete(&path, &demo.tokens.doctor, &[]).await.expect(204);
+    demo.get_anonymous(&path).await.expect(404);
+    demo.delete(&path, &demo.tokens.doctor, &[]).await.expect(404);
+    demo.get_anonymous(&group_path).await.expect(200);
+    demo.delete(&group_path, &demo.tokens.admin, &[]).await.expect(204);
+    demo.get_anonymous(&group_path).await.expect(404);
+    let revokes = demo.get("/audit?action=feed_revoke", &demo.tokens.admin).await;
+    revokes.expect(200);
+    assert_eq!(revokes.json["entries"].as_array().map(Vec::len), Some(2), "{}", revokes.text);
 }
 
 crate::both!(duties, calendars);

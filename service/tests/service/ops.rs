@@ -22,7 +22,10 @@ async fn operations(app: TestApp) {
     demo.get(&format!("/groups/{}/on-duty?at=2026-12-10T03:00", demo.people.group), &demo.tokens.doctor)
         .await
         .expect(200);
-    demo.get_anonymous("/patients/P000001/cover").await.expect(401);
+    let unauthorized = demo.get_anonymous("/patients/P000001/cover").await;
+    unauthorized.expect(401);
+    assert_eq!(unauthorized.header("www-authenticate"), Some("Bearer realm=\"renkei\""));
+    assert_eq!(unauthorized.json["error"]["code"], "unauthorized");
     let metrics = demo.get_anonymous("/metrics").await;
     metrics.expect(200);
     assert!(metrics.header("content-type").is_some_and(|t| t.starts_with("text/plain")));
@@ -54,7 +57,11 @@ async fn operations(app: TestApp) {
     };
     let before = count(&demo.get_anonymous("/metrics").await.text);
     for _ in 0..3 {
-        demo.send(method.clone(), "/healthz", None, None, &[]).await.expect(405);
+        let refused = demo.send(method.clone(), "/healthz", None, None, &[]).await;
+        refused.expect(405);
+        // The service's error, in both languages, like every other.
+        assert_eq!(refused.json["error"]["code"], "method_not_allowed", "{}", refused.text);
+        assert!(refused.header("allow").is_some_and(|allow| allow.contains("GET")), "{:?}", refused.header("allow"));
     }
     assert_eq!(count(&demo.get_anonymous("/metrics").await.text), before + 3);
     // A method of the client's own making is counted as OTHER, so clients cannot add

@@ -204,6 +204,78 @@ async fn records(app: TestApp) {
     refusals_change_nothing(&demo).await;
     idempotency(&demo).await;
     patients_are_numbered_by_the_service(&demo).await;
+    a_patient_without_its_doctor_is_invalid(&demo).await;
+    group_coordinators_keep_to_their_group(&demo).await;
+}
+
+/// A patient record missing its 主治医, or naming one that does not exist, is a 422
+/// naming the field, for whoever writes it (not a refusal that names nothing).
+async fn a_patient_without_its_doctor_is_invalid(demo: &Demo) {
+    let version = demo.data_version();
+    let base = json!({"name": "テスト 患者（架空）", "birth_date": "1940-01-01", "lat": 34.65, "lon": 133.92});
+    for token in [&demo.tokens.doctor, &demo.tokens.coordinator, &demo.tokens.admin] {
+        let mut body = base.clone();
+        if token == &demo.tokens.coordinator {
+            body["group"] = json!(demo.people.group);
+        }
+        let found = problems(&demo.post_json("/patients", token, &body, &[]).await);
+        assert_eq!(found[0]["field"], "primary_doctor", "{found:?}");
+        body["primary_doctor"] = json!("D9999");
+        let found = problems(&demo.post_json("/patients", token, &body, &[]).await);
+        assert_eq!(found[0]["field"], "primary_doctor", "{found:?}");
+    }
+    // Removing it from a patient the caller may edit: the same.
+    let path = format!("/patients/{}", demo.people.patient);
+    let etag = demo.get(&path, &demo.tokens.doctor).await.etag();
+    let found = problems(
+        &demo.patch_json(&path, &demo.tokens.doctor, &json!({"primary_doctor": null}), &[("if-match", &etag)]).await,
+    );
+    assert_eq!(found[0]["field"], "primary_doctor", "{found:?}");
+    assert_eq!(demo.data_version(), version);
+}
+
+/// A group's coordinator edits their group's record, but not the area it is in nor
+/// its members (which would reach doctors outside their charge).
+async fn group_coordinators_keep_to_their_group(demo: &Demo) {
+    let group = demo.people.group.clone();
+    let token = renkei_service::demo::issue_token(
+        &demo.state,
+        "テストグループ幹事 (group coordinator)",
+        &renkei_service::server::auth::Role::GroupCoordinator(group.clone()),
+    )
+    .await
+    .expect("token");
+    let path = format!("/groups/{group}");
+    let read = demo.get(&path, &token).await;
+    read.expect(200);
+    let other_area = {
+        let snapshot = demo.state.snapshot();
+        let d = snapshot.dataset();
+        let own = d.groups[d.groups.lookup(&group).expect("group")].area;
+        d.areas.iter().find(|area| d.areas.lookup(area.id.as_str()) != Some(own)).expect("another area").id.to_string()
+    };
+    let outsider = {
+        let snapshot = demo.state.snapshot();
+        let d = snapshot.dataset();
+        let own = d.groups.lookup(&group).expect("group");
+        d.doctors
+            .iter()
+            .find(|doctor| !d.groups[own].members.iter().any(|&m| d.doctors[m].id == doctor.id))
+            .expect("doctor")
+            .id
+            .to_string()
+    };
+    let version = demo.data_version();
+    let etag = read.etag();
+    demo.patch_json(&path, &token, &json!({"area": other_area}), &[("if-match", &etag)]).await.expect(403);
+    let mut members = read.json["fields"]["members"].as_array().expect("members").clone();
+    members.push(json!(outsider));
+    demo.patch_json(&path, &token, &json!({"members": members}), &[("if-match", &etag)]).await.expect(403);
+    assert_eq!(demo.data_version(), version);
+    // Its name is theirs to change.
+    let renamed = demo.patch_json(&path, &token, &json!({"name": "テスト改名グループ"}), &[("if-match", &etag)]).await;
+    renamed.expect(200);
+    assert_eq!(renamed.json["fields"]["members"], read.json["fields"]["members"]);
 }
 
 /// A clinic doctor registers a new patient without choosing the id (a chosen id would
@@ -277,6 +349,16 @@ async fn import(app: TestApp) {
     let export = demo.get("/export", &demo.tokens.admin).await;
     export.expect(200);
     assert!(export.json["files"]["patients.csv"].as_str().is_some_and(|t| t.lines().count() == patients + 1));
+    // An ETag read before the import matches nothing after it: a stale If-Match is a
+    // conflict, not an overwrite of what was imported.
+    let now = demo.get("/patients/P000001", &demo.tokens.admin).await.etag();
+    assert_ne!(now, etag);
+    let stale =
+        demo.patch_json("/patients/P000001", &demo.tokens.admin, &json!({"acp": "B"}), &[("if-match", &etag)]).await;
+    stale.expect(409);
+    demo.patch_json("/patients/P000001", &demo.tokens.admin, &json!({"acp": "B"}), &[("if-match", &now)])
+        .await
+        .expect(200);
 }
 
 crate::both!(records, import);
