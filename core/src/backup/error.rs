@@ -175,6 +175,29 @@ pub enum AdmissionError {
         /// When the patient was accepted.
         accepted_at: Instant,
     },
+    /// The attempt is timed in the future.
+    #[error(
+        "連絡の時刻 {} は現在 {} より後です: 連絡は済んでから記録します (the attempt is timed in the future; record a call once made)",
+        jst(at),
+        jst(now)
+    )]
+    InFuture {
+        /// The attempt's time.
+        at: Instant,
+        /// The time it was recorded.
+        now: Instant,
+    },
+    /// The patient has an open admission already.
+    #[error(
+        "入院 '{admission}' ({} 依頼) が継続中です: 連絡はその入院に記録してください (admission '{admission}' is still open; add the calls to it)",
+        jst(requested_at)
+    )]
+    AlreadyOpen {
+        /// The open admission's id.
+        admission: String,
+        /// When it was requested.
+        requested_at: Instant,
+    },
     /// A declined attempt needs a reason.
     #[error("断りの理由を書いてください（例: 満床） (a declined attempt needs a reason, e.g. 満床)")]
     MissingReason,

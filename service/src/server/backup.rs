@@ -73,12 +73,26 @@ fn admission_error(error: AdmissionError) -> ApiError {
     let field = match &error {
         AdmissionError::MissingReason => "reason",
         AdmissionError::BeforeRequest { .. } | AdmissionError::OutOfOrder { .. } => "at",
-        AdmissionError::AfterAcceptance { .. } | AdmissionError::AlreadyDischarged { .. } => {
+        AdmissionError::InFuture { .. } => "at",
+        AdmissionError::AfterAcceptance { .. }
+        | AdmissionError::AlreadyDischarged { .. }
+        | AdmissionError::AlreadyOpen { .. } => {
             return ApiError::conflict(error.to_string());
         }
         AdmissionError::NotAdmitted | AdmissionError::DischargeBeforeAdmission { .. } => "on",
     };
     ApiError::invalid(field, error.to_string())
+}
+
+/// Whether the caller may open an admission for `patient` and record its calls: whoever
+/// edits the patient (the 主治医, the group's coordinators, the admin), and a clinic
+/// doctor who sees the patient in full, that is a doctor of the patient's group under
+/// the patient's group-cover consent in force: the group doctor who examines the
+/// patient while the 主治医 is away decides the admission and calls the hospital
+/// (docs: the 主治医 or group doctor). Not the visiting nurse, who calls a doctor.
+fn decides_admission(principal: &Principal, d: &renkei_core::dataset::Dataset, patient: Idx<Patient>) -> bool {
+    principal.edits_patient(d, patient)
+        || (principal.doctor(d).is_some() && principal.patient_view(d, patient, today()) == Some(PatientView::Full))
 }
 
 fn new_record(snapshot: &Snapshot, kind: &str, id: &str, fields: Map<String, Value>, by: &str) -> StoredRecord {
@@ -445,10 +459,12 @@ pub struct NewAdmission {
 }
 
 /// Opens an admission (the 主治医 or group doctor decided the patient must be admitted)
-/// and answers with whom to call, in order.
+/// and answers with whom to call, in order. The 主治医, a group doctor under the
+/// patient's group-cover consent, and the group's coordinators may. Refused (409, naming
+/// it) while the patient has an open admission: its calls are recorded on that one.
 #[utoipa::path(post, path = "/patients/{id}/admissions", tag = "backup", request_body = NewAdmission,
     params(("id" = String, Path, description = "patient id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first request: the same admission, never a second")),
-    responses((status = 201, description = "the admission and whom to call")))]
+    responses((status = 201, description = "the admission and whom to call"), (status = 409, body = super::error::ErrorBody, description = "the patient has an open admission (named)")))]
 pub async fn admit(
     State(state): State<AppState>,
     principal: Arc<Principal>,
@@ -469,9 +485,16 @@ pub async fn admit(
             (&principal_for_plan, &patient_for_plan, &key_for_plan, &hash_for_plan);
         let d = snapshot.dataset();
         let patient = d.patients.lookup(patient_id).ok_or(ApiError::Forbidden)?;
-        if !principal.edits_patient(d, patient) {
+        if !decides_admission(principal, d, patient) {
             return Err(ApiError::Forbidden);
         }
+        // One open admission per patient, or the calls recorded on the first would drop
+        // out of the plan. This runs on the snapshot the write is checked against, under
+        // the write gate, and the write stores only if the state version is still that
+        // snapshot's (compare-and-set in its transaction, else this runs again on fresh
+        // data): of two doctors pressing the button at once, on one instance or two, one
+        // opens the admission and the other is told its id.
+        backup::check_new_admission(d, patient, today()).map_err(admission_error)?;
         let id = next_id(snapshot, "admissions", "AD");
         let admission = Admission {
             id: Id::parse(&id).map_err(|error| ApiError::Internal(anyhow::anyhow!(error)))?,
@@ -536,7 +559,7 @@ pub struct NewAttemptBody {
     /// Why it declined (required then), e.g. 満床.
     #[serde(default)]
     pub reason: String,
-    /// When it answered, JST (default now).
+    /// When it answered, JST (default now; not later than a few minutes from now).
     pub at: Option<String>,
 }
 
@@ -544,7 +567,7 @@ pub struct NewAttemptBody {
 /// accepted).
 #[utoipa::path(post, path = "/admissions/{id}/attempts", tag = "backup",
     params(("id" = String, Path, description = "admission id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first request: the call is recorded once")), request_body = NewAttemptBody,
-    responses((status = 201, description = "recorded; the next hospitals")))]
+    responses((status = 201, description = "recorded; the next hospitals"), (status = 422, body = super::error::ErrorBody, description = "a bad call, e.g. `at` in the future")))]
 pub async fn attempt(
     State(state): State<AppState>,
     principal: Arc<Principal>,
@@ -575,7 +598,7 @@ pub async fn attempt(
         let d = snapshot.dataset();
         let admission = d.admissions.lookup(id).ok_or(ApiError::Forbidden)?;
         let patient = d.admissions[admission].patient;
-        if !principal.edits_patient(d, patient) {
+        if !decides_admission(principal, d, patient) {
             return Err(ApiError::Forbidden);
         }
         let hospital = d
@@ -590,7 +613,7 @@ pub async fn attempt(
             outcome,
             reason: body.reason.clone(),
         };
-        let recorded = backup::record_attempt(d, admission, new).map_err(admission_error)?;
+        let recorded = backup::record_attempt(d, admission, new, chrono::Utc::now()).map_err(admission_error)?;
         let record = new_record(snapshot, "admission_attempts", &attempt_id, cell_fields(attempt_cells(d, &recorded)), &principal.label);
         let patient_id = d.patients[patient].id.to_string();
         let h = &d.hospitals[hospital];
