@@ -90,6 +90,26 @@ pub enum RegistrationError {
         /// The active registration.
         existing: String,
     },
+    /// The rank is another active registration's.
+    #[error(
+        "患者 '{patient}' の登録順位 {rank} はすでに登録 '{existing}' (病院 '{hospital}') のものです (rank {rank} of patient '{patient}' is taken by registration '{existing}' at hospital '{hospital}'; one hospital per rank)"
+    )]
+    RankTaken {
+        /// Patient id.
+        patient: String,
+        /// The rank asked for.
+        rank: u8,
+        /// The active registration holding it.
+        existing: String,
+        /// Its hospital id.
+        hospital: String,
+    },
+    /// The rank is outside 1–[`crate::backup::MAX_RANK`].
+    #[error("登録順位 {rank} は 1〜{max} の範囲外です (rank {rank} is not in 1–{max})", max = crate::backup::MAX_RANK)]
+    RankOutOfRange {
+        /// The rank asked for.
+        rank: u8,
+    },
     /// The step is not allowed from the registration's status.
     #[error("登録 '{registration}' は「{}」のため{action}できません (cannot {} registration '{registration}': it is {})", from.label(), action_en(action), from.code())]
     IllegalTransition {

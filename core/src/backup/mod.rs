@@ -54,6 +54,6 @@ pub use quota::{
 pub use rank::{BackupEntry, BackupList, FormalMark, RankOptions, RegistrationView, rank};
 pub use score::{Anchor, Score, TravelModel};
 pub use workflow::{
-    ConsentWithdrawal, FORMAL_REFRESH_MONTHS, RefreshDue, RegistrationRequest, confirm, consent_for, decline,
+    ConsentWithdrawal, FORMAL_REFRESH_MONTHS, MAX_RANK, RefreshDue, RegistrationRequest, confirm, consent_for, decline,
     record_info_shared, refresh_due, refreshes_due, request, withdraw, withdraw_consent,
 };

@@ -53,6 +53,22 @@ fn today() -> NaiveDate {
     to_jst(chrono::Utc::now()).date_naive()
 }
 
+/// Refuses a step dated after today (JST), naming `field`: a step is recorded once it
+/// happened, and a date ahead would take effect at once (a consent withdrawn
+/// "tomorrow" would withdraw its registrations today).
+fn not_after_today(field: &str, on: NaiveDate) -> ApiResult<()> {
+    let today = today();
+    if on > today {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "{on} は今日 ({today}) より後の日付です: 済んだことを記録します (the date {on} is after today, {today}; record a step once it happened)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn registration_error(error: RegistrationError) -> ApiError {
     let field = match &error {
         RegistrationError::NoConsent { .. }
@@ -62,6 +78,7 @@ fn registration_error(error: RegistrationError) -> ApiError {
         RegistrationError::AlreadyWithdrawn { .. } => "consent",
         RegistrationError::NotBackupSupport { .. } | RegistrationError::SecondFormal { .. } => "formal",
         RegistrationError::AlreadyRegistered { .. } => "hospital",
+        RegistrationError::RankTaken { .. } | RegistrationError::RankOutOfRange { .. } => "rank",
         RegistrationError::MissingReason => "reason",
         RegistrationError::DateBefore { .. } => "on",
         RegistrationError::IllegalTransition { .. } => return ApiError::conflict(error.to_string()),
@@ -191,7 +208,8 @@ pub struct NewRegistration {
     pub id: Option<String>,
     /// Hospital id.
     pub hospital: String,
-    /// Position in the patient's list, 1 first.
+    /// Position in the patient's list, 1 first (1–10); not another active
+    /// registration's.
     pub rank: u8,
     /// The one formal 在宅療養後方支援病院 registration.
     #[serde(default)]
@@ -201,10 +219,11 @@ pub struct NewRegistration {
 }
 
 /// Requests a registration. Refused (422, field `consent`) without a consent in
-/// force that names the hospital.
+/// force that names the hospital; (422, field `rank`) at a rank outside 1–10 or held
+/// by another of the patient's active registrations.
 #[utoipa::path(post, path = "/patients/{id}/registrations", tag = "backup", request_body = NewRegistration,
     params(("id" = String, Path, description = "patient id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first response")),
-    responses((status = 201, body = RecordView), (status = 422, body = super::error::ErrorBody, description = "no consent, or it does not name the hospital")))]
+    responses((status = 201, body = RecordView), (status = 422, body = super::error::ErrorBody, description = "no consent, or it does not name the hospital; the rank outside 1–10 or taken")))]
 pub async fn register(
     State(state): State<AppState>,
     principal: Arc<Principal>,
@@ -238,9 +257,6 @@ pub async fn register(
                     ApiError::invalid("consent", format!("同意 '{id}' がありません (unknown consent)"))
                 })?),
             };
-        if !(1..=10).contains(&body.rank) {
-            return Err(ApiError::invalid("rank", "rank は 1〜10 です (1–10)"));
-        }
         let id_text = body.id.clone().unwrap_or_else(|| next_id(snapshot, "registrations", "R"));
         let id = Id::parse(&id_text).map_err(|error| ApiError::invalid("id", error))?;
         if d.registrations.lookup(&id_text).is_some() {
@@ -287,7 +303,7 @@ pub async fn register(
 #[derive(Debug, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct StepBody {
-    /// The date of the step (default today, JST).
+    /// The date of the step (default today, JST; not later).
     pub on: Option<NaiveDate>,
     /// Why (required to decline), e.g. 満床.
     #[serde(default)]
@@ -301,7 +317,7 @@ pub struct StepBody {
 #[utoipa::path(post, path = "/registrations/{id}/{action}", tag = "backup",
     params(("id" = String, Path, description = "registration id"), ("action" = String, Path, description = "confirm / decline / info-shared / withdraw"), ("If-Match" = String, Header, description = "the ETag read")),
     request_body = StepBody,
-    responses((status = 200, body = RecordView), (status = 409, body = super::error::ErrorBody)))]
+    responses((status = 200, body = RecordView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody, description = "`on` after today, or before an earlier step")))]
 pub async fn registration_step(
     State(state): State<AppState>,
     principal: Arc<Principal>,
@@ -331,6 +347,7 @@ pub async fn registration_step(
             )));
         }
         let on = body.on.unwrap_or_else(today);
+        not_after_today("on", on)?;
         let moved = match action.as_str() {
             "confirm" => backup::confirm(d, current, on),
             "decline" => backup::decline(current, on, &body.reason),
@@ -361,7 +378,7 @@ pub async fn registration_step(
 #[utoipa::path(post, path = "/consents/{id}/withdraw", tag = "backup",
     params(("id" = String, Path, description = "consent id"), ("If-Match" = String, Header, description = "the ETag read")),
     request_body = StepBody,
-    responses((status = 200, description = "the consent and the registrations withdrawn")))]
+    responses((status = 200, description = "the consent and the registrations withdrawn"), (status = 422, body = super::error::ErrorBody, description = "`on` after today, or before the consent or a registration's earlier step")))]
 pub async fn withdraw_consent(
     State(state): State<AppState>,
     principal: Arc<Principal>,
@@ -385,6 +402,7 @@ pub async fn withdraw_consent(
                 old.version
             )));
         }
+        not_after_today("on", on)?;
         let withdrawal = backup::withdraw_consent(d, index, on).map_err(registration_error)?;
         let mut write = Write::default();
         write.records.push(changed(old, cell_fields(consent_cells(d, &withdrawal.consent)), &principal.label));
