@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate};
 use super::error::AdmissionError;
 use crate::calendar::{Instant, to_jst};
 use crate::dataset::Dataset;
-use crate::domain::{Admission, AdmissionAttempt, AttemptOutcome, DischargeTask, Hospital, Id, Idx, TaskKind};
+use crate::domain::{Admission, AdmissionAttempt, AttemptOutcome, DischargeTask, Hospital, Id, Idx, Patient, TaskKind};
 
 /// A call to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,34 @@ pub struct NewAttempt {
     pub outcome: AttemptOutcome,
     /// Why it declined (required then), e.g. 満床.
     pub reason: String,
+}
+
+/// How far ahead of the clock a call may be timed: a clock a little fast, or a time
+/// typed to the minute, is not a call in the future.
+pub const ATTEMPT_CLOCK_SLACK: Duration = Duration::minutes(5);
+
+/// The patient's open admission on `on`: one not discharged, or discharged on or after
+/// `on` (the patient is still in hospital, or leaves that day). A patient has at most
+/// one; the latest is returned if the data holds more.
+pub fn open_admission(dataset: &Dataset, patient: Idx<Patient>, on: NaiveDate) -> Option<Idx<Admission>> {
+    dataset
+        .admissions_of_patient(patient)
+        .iter()
+        .rev()
+        .copied()
+        .find(|&a| dataset.admissions[a].discharge_on.is_none_or(|discharge| discharge >= on))
+}
+
+/// Checks that `patient` may have a new admission on `on`: none is open (calls go to
+/// the open one, so the admission plan keeps them).
+pub fn check_new_admission(dataset: &Dataset, patient: Idx<Patient>, on: NaiveDate) -> Result<(), AdmissionError> {
+    match open_admission(dataset, patient, on) {
+        Some(open) => {
+            let a = &dataset.admissions[open];
+            Err(AdmissionError::AlreadyOpen { admission: a.id.to_string(), requested_at: a.requested_at })
+        }
+        None => Ok(()),
+    }
 }
 
 /// Checks a call against its admission and the calls before it (in order): not before
@@ -54,12 +82,17 @@ pub(super) fn attempts_of(dataset: &Dataset, admission: Idx<Admission>) -> Vec<&
     dataset.attempts_of_admission(admission).iter().map(|&a| &dataset.admission_attempts[a]).collect()
 }
 
-/// Records a call for an admission of the dataset, after the calls already recorded.
+/// Records a call for an admission of the dataset, after the calls already recorded and
+/// not after `now` (give or take [`ATTEMPT_CLOCK_SLACK`]): a call is recorded once made.
 pub fn record_attempt(
     dataset: &Dataset,
     admission: Idx<Admission>,
     attempt: NewAttempt,
+    now: Instant,
 ) -> Result<AdmissionAttempt, AdmissionError> {
+    if attempt.at > now + ATTEMPT_CLOCK_SLACK {
+        return Err(AdmissionError::InFuture { at: attempt.at, now });
+    }
     let previous = attempts_of(dataset, admission);
     check_attempt(&dataset.admissions[admission], &previous, attempt.at, attempt.outcome, &attempt.reason)?;
     Ok(AdmissionAttempt {

@@ -90,6 +90,26 @@ pub enum RegistrationError {
         /// The active registration.
         existing: String,
     },
+    /// The rank is another active registration's.
+    #[error(
+        "患者 '{patient}' の登録順位 {rank} はすでに登録 '{existing}' (病院 '{hospital}') のものです (rank {rank} of patient '{patient}' is taken by registration '{existing}' at hospital '{hospital}'; one hospital per rank)"
+    )]
+    RankTaken {
+        /// Patient id.
+        patient: String,
+        /// The rank asked for.
+        rank: u8,
+        /// The active registration holding it.
+        existing: String,
+        /// Its hospital id.
+        hospital: String,
+    },
+    /// The rank is outside 1–[`crate::backup::MAX_RANK`].
+    #[error("登録順位 {rank} は 1〜{max} の範囲外です (rank {rank} is not in 1–{max})", max = crate::backup::MAX_RANK)]
+    RankOutOfRange {
+        /// The rank asked for.
+        rank: u8,
+    },
     /// The step is not allowed from the registration's status.
     #[error("登録 '{registration}' は「{}」のため{action}できません (cannot {} registration '{registration}': it is {})", from.label(), action_en(action), from.code())]
     IllegalTransition {
@@ -174,6 +194,29 @@ pub enum AdmissionError {
     AfterAcceptance {
         /// When the patient was accepted.
         accepted_at: Instant,
+    },
+    /// The attempt is timed in the future.
+    #[error(
+        "連絡の時刻 {} は現在 {} より後です: 連絡は済んでから記録します (the attempt is timed in the future; record a call once made)",
+        jst(at),
+        jst(now)
+    )]
+    InFuture {
+        /// The attempt's time.
+        at: Instant,
+        /// The time it was recorded.
+        now: Instant,
+    },
+    /// The patient has an open admission already.
+    #[error(
+        "入院 '{admission}' ({} 依頼) が継続中です: 連絡はその入院に記録してください (admission '{admission}' is still open; add the calls to it)",
+        jst(requested_at)
+    )]
+    AlreadyOpen {
+        /// The open admission's id.
+        admission: String,
+        /// When it was requested.
+        requested_at: Instant,
     },
     /// A declined attempt needs a reason.
     #[error("断りの理由を書いてください（例: 満床） (a declined attempt needs a reason, e.g. 満床)")]

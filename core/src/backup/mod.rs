@@ -10,8 +10,9 @@
 //!   current record to the new one; [`refresh_due`] and [`refreshes_due`] for the
 //!   3-monthly information exchange of the formal registration.
 //! - [`assign_quotas`]: an area's patients assigned under hospital quotas, optimally.
-//! - [`next_hospitals`], [`record_attempt`], [`discharge`], [`admission_plan`]: whom to
-//!   call at an admission, each call's answer, and the tasks a discharge creates.
+//! - [`next_hospitals`], [`check_new_admission`], [`record_attempt`], [`discharge`],
+//!   [`admission_plan`]: whom to call at an admission (one open at a time per patient),
+//!   each call's answer, and the tasks a discharge creates.
 //!
 //! ```
 //! use renkei_core::backup::{RankOptions, rank};
@@ -39,7 +40,10 @@ mod workflow;
 mod tests;
 
 pub(crate) use admission::discharge_tasks;
-pub use admission::{Discharge, NewAttempt, check_attempt, check_discharge, discharge, record_attempt};
+pub use admission::{
+    ATTEMPT_CLOCK_SLACK, Discharge, NewAttempt, check_attempt, check_discharge, check_new_admission, discharge,
+    open_admission, record_attempt,
+};
 pub use error::{AdmissionError, RegistrationError};
 pub use order::{
     AdmissionCandidate, AdmissionPlan, AttemptView, CandidateSource, TaskView, admission_plan, next_hospitals,
@@ -50,6 +54,6 @@ pub use quota::{
 pub use rank::{BackupEntry, BackupList, FormalMark, RankOptions, RegistrationView, rank};
 pub use score::{Anchor, Score, TravelModel};
 pub use workflow::{
-    ConsentWithdrawal, FORMAL_REFRESH_MONTHS, RefreshDue, RegistrationRequest, confirm, consent_for, decline,
+    ConsentWithdrawal, FORMAL_REFRESH_MONTHS, MAX_RANK, RefreshDue, RegistrationRequest, confirm, consent_for, decline,
     record_info_shared, refresh_due, refreshes_due, request, withdraw, withdraw_consent,
 };

@@ -11,7 +11,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::admission::{accepted, attempts_of};
+use super::admission::{accepted, attempts_of, open_admission};
 use super::rank::{RankOptions, rank_with};
 use super::score::Candidates;
 use crate::calendar::to_jst;
@@ -211,12 +211,7 @@ pub fn admission_plan(
     severe: Option<bool>,
     options: &RankOptions,
 ) -> AdmissionPlan {
-    let open = dataset
-        .admissions_of_patient(patient)
-        .iter()
-        .rev()
-        .copied()
-        .find(|&a| dataset.admissions[a].discharge_on.is_none_or(|on| on >= options.on));
+    let open = open_admission(dataset, patient, options.on);
     let attempts = open.map(|a| attempts_of(dataset, a)).unwrap_or_default();
     let severe = severe.unwrap_or_else(|| open.is_some_and(|a| dataset.admissions[a].severe));
     let view = |a: &AdmissionAttempt| AttemptView {

@@ -16,6 +16,10 @@ use crate::domain::{Consent, ConsentGap, ConsentKind, Hospital, Id, Idx, Patient
 /// The formal registration exchanges information at least this often (様式20の6).
 pub const FORMAL_REFRESH_MONTHS: u32 = 3;
 
+/// The last position in a patient's list of backup hospitals: a list is at most an
+/// area's `backup_list_len` long, which is 1–10 (`docs/data-format.md`).
+pub const MAX_RANK: u8 = 10;
+
 /// A registration to request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistrationRequest {
@@ -96,7 +100,8 @@ fn other_formal<'d>(dataset: &'d Dataset, patient: Idx<Patient>, except: &Id) ->
 
 /// 申請: requests a registration on `on`. Needs a consent in force that names the
 /// hospital; the formal registration needs a 在宅療養後方支援病院 and no other active formal
-/// registration of the patient; the patient must not be registered there already.
+/// registration of the patient; the patient must not be registered there already, and
+/// the rank (1–[`MAX_RANK`]) must not be another active registration's.
 pub fn request(
     dataset: &Dataset,
     request: RegistrationRequest,
@@ -110,6 +115,9 @@ pub fn request(
         }
         None => consent_for(dataset, patient, hospital, on)?,
     };
+    if !(1..=MAX_RANK).contains(&rank) {
+        return Err(RegistrationError::RankOutOfRange { rank });
+    }
     let patient_id = || dataset.patients[patient].id.to_string();
     let hospital_id = || dataset.hospitals[hospital].id.to_string();
     if let Some(existing) = dataset
@@ -122,6 +130,19 @@ pub fn request(
             patient: patient_id(),
             hospital: hospital_id(),
             existing: existing.id.to_string(),
+        });
+    }
+    if let Some(existing) = dataset
+        .registrations_of_patient(patient)
+        .iter()
+        .map(|&r| &dataset.registrations[r])
+        .find(|r| r.rank == rank && r.is_active())
+    {
+        return Err(RegistrationError::RankTaken {
+            patient: patient_id(),
+            rank,
+            existing: existing.id.to_string(),
+            hospital: dataset.hospitals[existing.hospital].id.to_string(),
         });
     }
     if formal {
@@ -218,13 +239,20 @@ pub fn record_info_shared(registration: &Registration, on: NaiveDate) -> Result<
     Ok(Registration { info_shared_on: Some(on), ..registration.clone() })
 }
 
-/// 撤回: withdraws a requested or confirmed registration on `on`; `reason` (if any)
+/// 撤回: withdraws a requested or confirmed registration on `on`, not before its
+/// request, its confirmation or its last information exchange; `reason` (if any)
 /// becomes the note.
 pub fn withdraw(registration: &Registration, on: NaiveDate, reason: &str) -> Result<Registration, RegistrationError> {
     if !registration.is_active() {
         return Err(illegal(registration, "撤回"));
     }
     not_before(on, "申請日", registration.requested_on)?;
+    if let Some(decided) = registration.decided_on {
+        not_before(on, "確定日", decided)?;
+    }
+    if let Some(last) = registration.info_shared_on {
+        not_before(on, "前回の情報共有", last)?;
+    }
     let note = if reason.trim().is_empty() { registration.note.clone() } else { reason.trim().to_owned() };
     Ok(Registration { status: RegistrationStatus::Withdrawn, withdrawn_on: Some(on), note, ..registration.clone() })
 }

@@ -716,11 +716,13 @@ fn read_registrations(
     let mut built = Built::new(file, "登録");
     let Some(table) = rows(file, text, &REGISTRATIONS, problems) else { return built };
     let mut formal_of: HashMap<Idx<Patient>, usize> = HashMap::new();
+    // An active registration's (patient, rank), and its line: one hospital per rank.
+    let mut rank_of: HashMap<(Idx<Patient>, u32), usize> = HashMap::new();
     for mut row in table.rows() {
         let id = row.id();
         let patient = row.reference("patient", patients);
         let hospital = row.reference("hospital", hospitals);
-        let rank = row.required("rank", |text| parse_int_in(text, 1, 20));
+        let rank = row.required("rank", |text| parse_int_in(text, 1, u32::from(crate::backup::MAX_RANK)));
         let formal = row.optional("formal", parse_bool);
         let consent = row.reference("consent", consents);
         let status = row.required("status", |text| text.parse::<RegistrationStatus>());
@@ -761,6 +763,14 @@ fn read_registrations(
                     ),
                 );
             }
+        }
+        if let (Some(patient), Some(rank), true) = (patient, rank, active)
+            && let Some(first) = rank_of.insert((patient, rank), row.line)
+        {
+            row.problem(
+                "rank",
+                format!("登録順位 {rank} は{first}行目の登録と重なります (rank {rank} is taken by the active registration on line {first}; one hospital per rank)"),
+            );
         }
         if let (Some(status), Ok(Some(_))) = (status, &withdrawn_on)
             && status != RegistrationStatus::Withdrawn

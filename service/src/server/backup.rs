@@ -53,6 +53,22 @@ fn today() -> NaiveDate {
     to_jst(chrono::Utc::now()).date_naive()
 }
 
+/// Refuses a step dated after today (JST), naming `field`: a step is recorded once it
+/// happened, and a date ahead would take effect at once (a consent withdrawn
+/// "tomorrow" would withdraw its registrations today).
+fn not_after_today(field: &str, on: NaiveDate) -> ApiResult<()> {
+    let today = today();
+    if on > today {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "{on} は今日 ({today}) より後の日付です: 済んだことを記録します (the date {on} is after today, {today}; record a step once it happened)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn registration_error(error: RegistrationError) -> ApiError {
     let field = match &error {
         RegistrationError::NoConsent { .. }
@@ -62,6 +78,7 @@ fn registration_error(error: RegistrationError) -> ApiError {
         RegistrationError::AlreadyWithdrawn { .. } => "consent",
         RegistrationError::NotBackupSupport { .. } | RegistrationError::SecondFormal { .. } => "formal",
         RegistrationError::AlreadyRegistered { .. } => "hospital",
+        RegistrationError::RankTaken { .. } | RegistrationError::RankOutOfRange { .. } => "rank",
         RegistrationError::MissingReason => "reason",
         RegistrationError::DateBefore { .. } => "on",
         RegistrationError::IllegalTransition { .. } => return ApiError::conflict(error.to_string()),
@@ -73,12 +90,26 @@ fn admission_error(error: AdmissionError) -> ApiError {
     let field = match &error {
         AdmissionError::MissingReason => "reason",
         AdmissionError::BeforeRequest { .. } | AdmissionError::OutOfOrder { .. } => "at",
-        AdmissionError::AfterAcceptance { .. } | AdmissionError::AlreadyDischarged { .. } => {
+        AdmissionError::InFuture { .. } => "at",
+        AdmissionError::AfterAcceptance { .. }
+        | AdmissionError::AlreadyDischarged { .. }
+        | AdmissionError::AlreadyOpen { .. } => {
             return ApiError::conflict(error.to_string());
         }
         AdmissionError::NotAdmitted | AdmissionError::DischargeBeforeAdmission { .. } => "on",
     };
     ApiError::invalid(field, error.to_string())
+}
+
+/// Whether the caller may open an admission for `patient` and record its calls: whoever
+/// edits the patient (the 主治医, the group's coordinators, the admin), and a clinic
+/// doctor who sees the patient in full, that is a doctor of the patient's group under
+/// the patient's group-cover consent in force: the group doctor who examines the
+/// patient while the 主治医 is away decides the admission and calls the hospital
+/// (docs: the 主治医 or group doctor). Not the visiting nurse, who calls a doctor.
+fn decides_admission(principal: &Principal, d: &renkei_core::dataset::Dataset, patient: Idx<Patient>) -> bool {
+    principal.edits_patient(d, patient)
+        || (principal.doctor(d).is_some() && principal.patient_view(d, patient, today()) == Some(PatientView::Full))
 }
 
 fn new_record(snapshot: &Snapshot, kind: &str, id: &str, fields: Map<String, Value>, by: &str) -> StoredRecord {
@@ -177,7 +208,8 @@ pub struct NewRegistration {
     pub id: Option<String>,
     /// Hospital id.
     pub hospital: String,
-    /// Position in the patient's list, 1 first.
+    /// Position in the patient's list, 1 first (1–10); not another active
+    /// registration's.
     pub rank: u8,
     /// The one formal 在宅療養後方支援病院 registration.
     #[serde(default)]
@@ -187,10 +219,11 @@ pub struct NewRegistration {
 }
 
 /// Requests a registration. Refused (422, field `consent`) without a consent in
-/// force that names the hospital.
+/// force that names the hospital; (422, field `rank`) at a rank outside 1–10 or held
+/// by another of the patient's active registrations.
 #[utoipa::path(post, path = "/patients/{id}/registrations", tag = "backup", request_body = NewRegistration,
     params(("id" = String, Path, description = "patient id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first response")),
-    responses((status = 201, body = RecordView), (status = 422, body = super::error::ErrorBody, description = "no consent, or it does not name the hospital")))]
+    responses((status = 201, body = RecordView), (status = 422, body = super::error::ErrorBody, description = "no consent, or it does not name the hospital; the rank outside 1–10 or taken")))]
 pub async fn register(
     State(state): State<AppState>,
     principal: Arc<Principal>,
@@ -224,9 +257,6 @@ pub async fn register(
                     ApiError::invalid("consent", format!("同意 '{id}' がありません (unknown consent)"))
                 })?),
             };
-        if !(1..=10).contains(&body.rank) {
-            return Err(ApiError::invalid("rank", "rank は 1〜10 です (1–10)"));
-        }
         let id_text = body.id.clone().unwrap_or_else(|| next_id(snapshot, "registrations", "R"));
         let id = Id::parse(&id_text).map_err(|error| ApiError::invalid("id", error))?;
         if d.registrations.lookup(&id_text).is_some() {
@@ -273,7 +303,7 @@ pub async fn register(
 #[derive(Debug, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct StepBody {
-    /// The date of the step (default today, JST).
+    /// The date of the step (default today, JST; not later).
     pub on: Option<NaiveDate>,
     /// Why (required to decline), e.g. 満床.
     #[serde(default)]
@@ -287,7 +317,7 @@ pub struct StepBody {
 #[utoipa::path(post, path = "/registrations/{id}/{action}", tag = "backup",
     params(("id" = String, Path, description = "registration id"), ("action" = String, Path, description = "confirm / decline / info-shared / withdraw"), ("If-Match" = String, Header, description = "the ETag read")),
     request_body = StepBody,
-    responses((status = 200, body = RecordView), (status = 409, body = super::error::ErrorBody)))]
+    responses((status = 200, body = RecordView), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody, description = "`on` after today, or before an earlier step")))]
 pub async fn registration_step(
     State(state): State<AppState>,
     principal: Arc<Principal>,
@@ -317,6 +347,7 @@ pub async fn registration_step(
             )));
         }
         let on = body.on.unwrap_or_else(today);
+        not_after_today("on", on)?;
         let moved = match action.as_str() {
             "confirm" => backup::confirm(d, current, on),
             "decline" => backup::decline(current, on, &body.reason),
@@ -347,7 +378,7 @@ pub async fn registration_step(
 #[utoipa::path(post, path = "/consents/{id}/withdraw", tag = "backup",
     params(("id" = String, Path, description = "consent id"), ("If-Match" = String, Header, description = "the ETag read")),
     request_body = StepBody,
-    responses((status = 200, description = "the consent and the registrations withdrawn")))]
+    responses((status = 200, description = "the consent and the registrations withdrawn"), (status = 422, body = super::error::ErrorBody, description = "`on` after today, or before the consent or a registration's earlier step")))]
 pub async fn withdraw_consent(
     State(state): State<AppState>,
     principal: Arc<Principal>,
@@ -371,6 +402,7 @@ pub async fn withdraw_consent(
                 old.version
             )));
         }
+        not_after_today("on", on)?;
         let withdrawal = backup::withdraw_consent(d, index, on).map_err(registration_error)?;
         let mut write = Write::default();
         write.records.push(changed(old, cell_fields(consent_cells(d, &withdrawal.consent)), &principal.label));
@@ -445,10 +477,12 @@ pub struct NewAdmission {
 }
 
 /// Opens an admission (the 主治医 or group doctor decided the patient must be admitted)
-/// and answers with whom to call, in order.
+/// and answers with whom to call, in order. The 主治医, a group doctor under the
+/// patient's group-cover consent, and the group's coordinators may. Refused (409, naming
+/// it) while the patient has an open admission: its calls are recorded on that one.
 #[utoipa::path(post, path = "/patients/{id}/admissions", tag = "backup", request_body = NewAdmission,
     params(("id" = String, Path, description = "patient id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first request: the same admission, never a second")),
-    responses((status = 201, description = "the admission and whom to call")))]
+    responses((status = 201, description = "the admission and whom to call"), (status = 409, body = super::error::ErrorBody, description = "the patient has an open admission (named)")))]
 pub async fn admit(
     State(state): State<AppState>,
     principal: Arc<Principal>,
@@ -469,9 +503,16 @@ pub async fn admit(
             (&principal_for_plan, &patient_for_plan, &key_for_plan, &hash_for_plan);
         let d = snapshot.dataset();
         let patient = d.patients.lookup(patient_id).ok_or(ApiError::Forbidden)?;
-        if !principal.edits_patient(d, patient) {
+        if !decides_admission(principal, d, patient) {
             return Err(ApiError::Forbidden);
         }
+        // One open admission per patient, or the calls recorded on the first would drop
+        // out of the plan. This runs on the snapshot the write is checked against, under
+        // the write gate, and the write stores only if the state version is still that
+        // snapshot's (compare-and-set in its transaction, else this runs again on fresh
+        // data): of two doctors pressing the button at once, on one instance or two, one
+        // opens the admission and the other is told its id.
+        backup::check_new_admission(d, patient, today()).map_err(admission_error)?;
         let id = next_id(snapshot, "admissions", "AD");
         let admission = Admission {
             id: Id::parse(&id).map_err(|error| ApiError::Internal(anyhow::anyhow!(error)))?,
@@ -536,7 +577,7 @@ pub struct NewAttemptBody {
     /// Why it declined (required then), e.g. 満床.
     #[serde(default)]
     pub reason: String,
-    /// When it answered, JST (default now).
+    /// When it answered, JST (default now; not later than a few minutes from now).
     pub at: Option<String>,
 }
 
@@ -544,7 +585,7 @@ pub struct NewAttemptBody {
 /// accepted).
 #[utoipa::path(post, path = "/admissions/{id}/attempts", tag = "backup",
     params(("id" = String, Path, description = "admission id"), ("Idempotency-Key" = Option<String>, Header, description = "replays the first request: the call is recorded once")), request_body = NewAttemptBody,
-    responses((status = 201, description = "recorded; the next hospitals")))]
+    responses((status = 201, description = "recorded; the next hospitals"), (status = 422, body = super::error::ErrorBody, description = "a bad call, e.g. `at` in the future")))]
 pub async fn attempt(
     State(state): State<AppState>,
     principal: Arc<Principal>,
@@ -575,7 +616,7 @@ pub async fn attempt(
         let d = snapshot.dataset();
         let admission = d.admissions.lookup(id).ok_or(ApiError::Forbidden)?;
         let patient = d.admissions[admission].patient;
-        if !principal.edits_patient(d, patient) {
+        if !decides_admission(principal, d, patient) {
             return Err(ApiError::Forbidden);
         }
         let hospital = d
@@ -590,7 +631,7 @@ pub async fn attempt(
             outcome,
             reason: body.reason.clone(),
         };
-        let recorded = backup::record_attempt(d, admission, new).map_err(admission_error)?;
+        let recorded = backup::record_attempt(d, admission, new, chrono::Utc::now()).map_err(admission_error)?;
         let record = new_record(snapshot, "admission_attempts", &attempt_id, cell_fields(attempt_cells(d, &recorded)), &principal.label);
         let patient_id = d.patients[patient].id.to_string();
         let h = &d.hospitals[hospital];

@@ -44,22 +44,38 @@ fn registrable(app: &TestApp, area: &str) -> (String, String, String, String) {
     panic!("the demo has a registrable patient in area {area}");
 }
 
+/// The first rank none of the patient's active registrations holds.
+fn free_rank(app: &TestApp, patient: &str) -> u8 {
+    let snapshot = app.state.snapshot();
+    let d = snapshot.dataset();
+    let p = d.patients.lookup(patient).expect("patient");
+    let taken: Vec<u8> = d
+        .registrations_of_patient(p)
+        .iter()
+        .map(|&r| &d.registrations[r])
+        .filter(|r| r.is_active())
+        .map(|r| r.rank)
+        .collect();
+    (1..=10).find(|rank| !taken.contains(rank)).expect("a free rank")
+}
+
 async fn registrations(app: TestApp) {
     let demo = demo_city(app).await;
     let coordinator = &demo.tokens.coordinator;
     let (patient, named, unnamed, consent) = registrable(&demo.app, &demo.people.area);
+    let rank = free_rank(&demo.app, &patient);
 
     // A body of the wrong shape is refused naming the field, in the service's own error;
     // one without a JSON Content-Type too. Nothing is written.
     let version = demo.data_version();
     let path = format!("/patients/{patient}/registrations");
-    for (body, field) in [(json!({"hospital": named, "rank": "一"}), "rank"), (json!({"rank": 3}), "hospital")] {
+    for (body, field) in [(json!({"hospital": named, "rank": "一"}), "rank"), (json!({"rank": rank}), "hospital")] {
         let refused = demo.post_json(&path, coordinator, &body, &[]).await;
         refused.expect(422);
         assert_eq!(refused.json["error"]["code"], "invalid", "{}", refused.text);
         assert_eq!(refused.json["error"]["problems"][0]["field"], field, "{}", refused.text);
     }
-    let body = json!({"hospital": named, "rank": 3});
+    let body = json!({"hospital": named, "rank": rank});
     let plain = demo.post_json(&path, coordinator, &body, &[("content-type", "text/plain")]).await;
     plain.expect(400);
     assert_eq!(plain.json["error"]["field"], "Content-Type", "{}", plain.text);
@@ -78,7 +94,7 @@ async fn registrations(app: TestApp) {
         .post_json(
             &format!("/patients/{patient}/registrations"),
             coordinator,
-            &json!({"hospital": unnamed, "rank": 3}),
+            &json!({"hospital": unnamed, "rank": rank}),
             &[],
         )
         .await;
@@ -91,7 +107,7 @@ async fn registrations(app: TestApp) {
         .post_json(
             &format!("/patients/{patient}/registrations"),
             coordinator,
-            &json!({"hospital": named, "rank": 3}),
+            &json!({"hospital": named, "rank": rank}),
             &[],
         )
         .await;
@@ -376,4 +392,249 @@ async fn consults(app: TestApp) {
     );
 }
 
-crate::both!(registrations, quotas_and_admissions, consults);
+/// A patient with no open admission whose group-cover consent in force lets a doctor of
+/// their group other than their 主治医 see them: (patient, that doctor, the 主治医).
+fn group_covered(app: &TestApp) -> (String, String, String) {
+    let snapshot = app.state.snapshot();
+    let d = snapshot.dataset();
+    let today = to_jst(chrono::Utc::now()).date_naive();
+    for patient in d.patients.indices() {
+        let p = &d.patients[patient];
+        if renkei_core::backup::open_admission(d, patient, today).is_some() {
+            continue;
+        }
+        for &c in d.consents_of_patient(patient) {
+            let consent = &d.consents[c];
+            let ConsentScope::GroupCover { doctors } = &consent.scope else { continue };
+            if !consent.in_force_on(today) {
+                continue;
+            }
+            let covering = d.groups[p.group]
+                .members
+                .iter()
+                .find(|&&m| m != p.primary_doctor && (doctors.is_empty() || doctors.contains(&m)));
+            if let Some(&doctor) = covering {
+                return (
+                    p.id.to_string(),
+                    d.doctors[doctor].id.to_string(),
+                    d.doctors[p.primary_doctor].id.to_string(),
+                );
+            }
+        }
+    }
+    panic!("the demo has a patient under group cover by another doctor of the group");
+}
+
+/// The time `minutes` from now, JST, to the minute, as a call's `at` is typed.
+fn jst_in(minutes: i64) -> String {
+    to_jst(chrono::Utc::now() + chrono::Duration::minutes(minutes)).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+async fn admissions_one_at_a_time_by_the_doctors_of_the_group(app: TestApp) {
+    use renkei_service::server::auth::Role;
+    let demo = demo_city(app).await;
+    let (patient, group_doctor, primary) = group_covered(&demo.app);
+    let issue = |label: &'static str, role: Role| {
+        let state = demo.state.clone();
+        async move { renkei_service::demo::issue_token(&state, label, &role).await.expect("token") }
+    };
+    let on_call = issue("当番のグループ医 (group doctor)", Role::Doctor(group_doctor.clone())).await;
+    let primary = issue("主治医 (primary doctor)", Role::Doctor(primary)).await;
+
+    // The group doctor who sees the patient under the group-cover consent opens the
+    // admission and records the calls; the visiting nurse, who sees the patient too, calls
+    // a doctor instead.
+    demo.get(&format!("/patients/{patient}/admission-plan"), &on_call).await.expect(200);
+    let own = &demo.people.patient;
+    demo.get(&format!("/patients/{own}/admission-plan"), &demo.tokens.nurse).await.expect(200);
+    demo.post_json(&format!("/patients/{own}/admissions"), &demo.tokens.nurse, &json!({}), &[]).await.expect(403);
+    let admit_path = format!("/patients/{patient}/admissions");
+    let opened = demo.post_json(&admit_path, &on_call, &json!({"note": "夜間の呼吸困難"}), &[]).await;
+    opened.expect(201);
+    let admission = opened.json["admission"]["id"].as_str().unwrap().to_owned();
+    let first = opened.json["plan"]["next"][0]["hospital_id"].as_str().unwrap().to_owned();
+
+    // A second admission while this one is open is refused, naming it, and nothing is
+    // written; the 主治医 adds the calls to the open one.
+    let version = demo.data_version();
+    let second = demo.post_json(&admit_path, &primary, &json!({}), &[]).await;
+    second.expect(409);
+    assert!(second.json["error"]["message"].as_str().unwrap().contains(&admission), "{}", second.text);
+    assert_eq!(demo.data_version(), version);
+
+    // A call is recorded once made: not an hour ahead (a clock two minutes fast is fine).
+    let attempts = format!("/admissions/{admission}/attempts");
+    let ahead = demo
+        .post_json(&attempts, &on_call, &json!({"hospital": first, "outcome": "受入", "at": jst_in(60)}), &[])
+        .await;
+    ahead.expect(422);
+    assert_eq!(ahead.json["error"]["problems"][0]["field"], "at", "{}", ahead.text);
+    assert_eq!(demo.data_version(), version);
+    let accepted =
+        demo.post_json(&attempts, &on_call, &json!({"hospital": first, "outcome": "受入", "at": jst_in(2)}), &[]).await;
+    accepted.expect(201);
+    let plan = demo.get(&format!("/patients/{patient}/admission-plan"), &primary).await;
+    plan.expect(200);
+    assert_eq!(plan.json["admission_id"], admission.as_str(), "{}", plan.text);
+    assert_eq!(plan.json["accepted"]["hospital_id"], first.as_str(), "{}", plan.text);
+    assert!(plan.json["next"].as_array().unwrap().is_empty(), "nobody to call: {}", plan.text);
+    demo.post_json(&admit_path, &primary, &json!({}), &[]).await.expect(409);
+
+    // Two clinicians pressing the button at once: one admission.
+    let path = format!("/patients/{}/admissions", never_admitted(&demo.app));
+    let admin = &demo.tokens.admin;
+    let (body_a, body_b) = (json!({"note": "A"}), json!({"note": "B"}));
+    let (a, b) = tokio::join!(demo.post_json(&path, admin, &body_a, &[]), demo.post_json(&path, admin, &body_b, &[]));
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "A: {} / B: {}", a.text, b.text);
+
+    // And through two instances of the service on one database: the second still holds
+    // the data from before the first wrote, checks against it, loses the compare-and-set,
+    // and checks again on fresh data.
+    let third = never_admitted(&demo.app);
+    let other = TestApp::instance(&demo.url).await;
+    let other_router = renkei_service::server::app(other.clone());
+    let path = format!("/patients/{third}/admissions");
+    let here = demo.post_json(&path, admin, &json!({}), &[]).await;
+    here.expect(201);
+    let there =
+        crate::common::send_to(&other_router, axum::http::Method::POST, &path, Some(admin), Some(&json!({})), &[])
+            .await;
+    there.expect(409);
+    assert!(there.text.contains(here.json["admission"]["id"].as_str().unwrap()), "{}", there.text);
+    let snapshot = other.snapshot();
+    let d = snapshot.dataset();
+    let admissions = d.admissions_of_patient(d.patients.lookup(&third).unwrap()).len();
+    assert_eq!(admissions, 1, "the other instance reloaded and wrote nothing");
+}
+
+/// The first patient with no admission at all.
+fn never_admitted(app: &TestApp) -> String {
+    let snapshot = app.state.snapshot();
+    let d = snapshot.dataset();
+    let patient =
+        d.patients.indices().find(|&p| d.admissions_of_patient(p).is_empty()).expect("a patient never admitted");
+    d.patients[patient].id.to_string()
+}
+
+/// A confirmed registration, confirmed after it was requested, under a consent in force:
+/// (registration, its consent, its request date, its confirmation date).
+fn confirmed_later(app: &TestApp) -> (String, String, chrono::NaiveDate, chrono::NaiveDate) {
+    let snapshot = app.state.snapshot();
+    let d = snapshot.dataset();
+    let today = to_jst(chrono::Utc::now()).date_naive();
+    d.registrations
+        .iter()
+        .find_map(|r| {
+            let decided = r.decided_on?;
+            let consent = &d.consents[r.consent];
+            (r.status == renkei_core::domain::RegistrationStatus::Confirmed
+                && decided > r.requested_on
+                && decided > consent.date
+                && r.info_shared_on.is_none()
+                && consent.in_force_on(today))
+            .then(|| (r.id.to_string(), consent.id.to_string(), r.requested_on.max(consent.date), decided))
+        })
+        .expect("the demo has a registration confirmed some days after it was requested")
+}
+
+/// A patient with an active registration, and a hospital their consent in force names
+/// that they are not actively registered with: (patient, hospital, a rank held, the
+/// registration holding it).
+fn rank_clash(app: &TestApp) -> (String, String, u8, String) {
+    let snapshot = app.state.snapshot();
+    let d = snapshot.dataset();
+    let today = to_jst(chrono::Utc::now()).date_naive();
+    for patient in d.patients.indices() {
+        let active: Vec<_> = d
+            .registrations_of_patient(patient)
+            .iter()
+            .map(|&r| &d.registrations[r])
+            .filter(|r| r.is_active())
+            .collect();
+        let Some(held) = active.first() else { continue };
+        for &c in d.consents_of_patient(patient) {
+            let consent = &d.consents[c];
+            let ConsentScope::BackupHospital { hospitals } = &consent.scope else { continue };
+            if !consent.in_force_on(today) {
+                continue;
+            }
+            if let Some(&free) = hospitals.iter().find(|&&h| active.iter().all(|r| r.hospital != h)) {
+                return (
+                    d.patients[patient].id.to_string(),
+                    d.hospitals[free].id.to_string(),
+                    held.rank,
+                    held.id.to_string(),
+                );
+            }
+        }
+    }
+    panic!("the demo has a patient with a registration and a named hospital to register");
+}
+
+async fn registration_dates_and_ranks(app: TestApp) {
+    let demo = demo_city(app).await;
+    let admin = &demo.tokens.admin;
+    let today = to_jst(chrono::Utc::now()).date_naive();
+    let tomorrow = (today + chrono::Duration::days(1)).to_string();
+
+    // One hospital per rank among a patient's active registrations, 1–10.
+    let (patient, hospital, held, holder) = rank_clash(&demo.app);
+    let path = format!("/patients/{patient}/registrations");
+    let version = demo.data_version();
+    let clash = demo.post_json(&path, admin, &json!({"hospital": hospital, "rank": held}), &[]).await;
+    clash.expect(422);
+    assert_eq!(clash.json["error"]["problems"][0]["field"], "rank", "{}", clash.text);
+    assert!(clash.text.contains(&holder), "{}", clash.text);
+    let beyond = demo.post_json(&path, admin, &json!({"hospital": hospital, "rank": 11}), &[]).await;
+    beyond.expect(422);
+    assert_eq!(beyond.json["error"]["problems"][0]["field"], "rank", "{}", beyond.text);
+    assert_eq!(demo.data_version(), version);
+    let created = demo.post_json(&path, admin, &json!({"hospital": hospital, "rank": 10}), &[]).await;
+    created.expect(201);
+    let id = created.json["id"].as_str().unwrap().to_owned();
+
+    // A step is recorded once it happened: not dated tomorrow.
+    let confirm = format!("/registrations/{id}/confirm");
+    let ahead = demo.post_json(&confirm, admin, &json!({"on": tomorrow}), &[("if-match", &created.etag())]).await;
+    ahead.expect(422);
+    assert_eq!(ahead.json["error"]["problems"][0]["field"], "on", "{}", ahead.text);
+    demo.post_json(&confirm, admin, &json!({"on": today}), &[("if-match", &created.etag())]).await.expect(200);
+
+    // A withdrawal is not dated before the registration's confirmation, nor the consent's
+    // withdrawal (which withdraws it) before then, nor tomorrow.
+    let (registration, consent, requested, decided) = confirmed_later(&demo.app);
+    let version = demo.data_version();
+    let etag = demo.get(&format!("/registrations/{registration}"), admin).await.etag();
+    let early = requested.max(decided - chrono::Duration::days(1)).to_string();
+    let refused = demo
+        .post_json(
+            &format!("/registrations/{registration}/withdraw"),
+            admin,
+            &json!({"on": early}),
+            &[("if-match", &etag)],
+        )
+        .await;
+    refused.expect(422);
+    assert_eq!(refused.json["error"]["problems"][0]["field"], "on", "{}", refused.text);
+    assert!(refused.text.contains("確定日"), "{}", refused.text);
+    let consent_etag = demo.get(&format!("/consents/{consent}"), admin).await.etag();
+    let withdraw = format!("/consents/{consent}/withdraw");
+    for on in [early, tomorrow] {
+        let refused = demo.post_json(&withdraw, admin, &json!({"on": on}), &[("if-match", &consent_etag)]).await;
+        refused.expect(422);
+        assert_eq!(refused.json["error"]["problems"][0]["field"], "on", "{on}: {}", refused.text);
+    }
+    assert_eq!(demo.data_version(), version, "nothing withdrawn");
+    let after = demo.get(&format!("/registrations/{registration}"), admin).await;
+    assert_eq!(after.json["fields"]["status"], "登録済");
+}
+
+crate::both!(
+    registrations,
+    quotas_and_admissions,
+    consults,
+    admissions_one_at_a_time_by_the_doctors_of_the_group,
+    registration_dates_and_ranks
+);

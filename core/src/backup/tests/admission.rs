@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::backup::{
-    AdmissionError, CandidateSource, NewAttempt, RankOptions, admission_plan, discharge, next_hospitals, record_attempt,
+    AdmissionError, CandidateSource, NewAttempt, RankOptions, admission_plan, check_new_admission, discharge,
+    next_hospitals, open_admission, record_attempt,
 };
 use crate::calendar::parse_instant;
 use crate::domain::{AttemptOutcome, Id, TaskKind};
@@ -60,6 +61,11 @@ fn once_accepted_there_is_no_next_hospital() {
     assert!(plan.next.is_empty());
 }
 
+/// When the calls of these tests are recorded.
+fn now() -> crate::calendar::Instant {
+    parse_instant("2026-11-25T12:00").unwrap()
+}
+
 fn call(hospital: &str, dataset: &Dataset, at: &str, outcome: AttemptOutcome, reason: &str) -> NewAttempt {
     NewAttempt {
         id: Id::parse("ATNEW").unwrap(),
@@ -74,22 +80,68 @@ fn call(hospital: &str, dataset: &Dataset, at: &str, outcome: AttemptOutcome, re
 fn attempts_are_recorded_in_order_with_reasons_and_none_after_acceptance() {
     let dataset = city();
     let ad2 = dataset.admissions.lookup("AD2").unwrap();
-    let ok =
-        record_attempt(&dataset, ad2, call("H1", &dataset, "2026-11-25T10:20", AttemptOutcome::Declined, " 満床 "))
-            .unwrap();
+    let ok = record_attempt(
+        &dataset,
+        ad2,
+        call("H1", &dataset, "2026-11-25T10:20", AttemptOutcome::Declined, " 満床 "),
+        now(),
+    )
+    .unwrap();
     assert_eq!((ok.admission, ok.reason.as_str()), (ad2, "満床"));
-    let before = record_attempt(&dataset, ad2, call("H1", &dataset, "2026-11-25T09:00", AttemptOutcome::Accepted, ""));
+    let before =
+        record_attempt(&dataset, ad2, call("H1", &dataset, "2026-11-25T09:00", AttemptOutcome::Accepted, ""), now());
     assert!(matches!(before, Err(AdmissionError::BeforeRequest { .. })));
     let out_of_order =
-        record_attempt(&dataset, ad2, call("H1", &dataset, "2026-11-25T10:01", AttemptOutcome::Accepted, ""));
+        record_attempt(&dataset, ad2, call("H1", &dataset, "2026-11-25T10:01", AttemptOutcome::Accepted, ""), now());
     assert!(matches!(out_of_order, Err(AdmissionError::OutOfOrder { .. })));
     assert!(out_of_order.unwrap_err().to_string().contains("時刻順"));
     let no_reason =
-        record_attempt(&dataset, ad2, call("H1", &dataset, "2026-11-25T10:30", AttemptOutcome::Declined, ""));
+        record_attempt(&dataset, ad2, call("H1", &dataset, "2026-11-25T10:30", AttemptOutcome::Declined, ""), now());
     assert_eq!(no_reason.unwrap_err(), AdmissionError::MissingReason);
     let ad1 = dataset.admissions.lookup("AD1").unwrap();
-    let after = record_attempt(&dataset, ad1, call("H2", &dataset, "2026-11-20T03:00", AttemptOutcome::Accepted, ""));
+    let after =
+        record_attempt(&dataset, ad1, call("H2", &dataset, "2026-11-20T03:00", AttemptOutcome::Accepted, ""), now());
     assert!(matches!(after, Err(AdmissionError::AfterAcceptance { .. })));
+}
+
+#[test]
+fn a_call_is_recorded_once_made_not_ahead_of_the_clock() {
+    let dataset = city();
+    let ad2 = dataset.admissions.lookup("AD2").unwrap();
+    // A clock a few minutes fast is no call in the future.
+    let slack = record_attempt(
+        &dataset,
+        ad2,
+        call("H1", &dataset, "2026-11-25T12:05", AttemptOutcome::Declined, "満床"),
+        now(),
+    );
+    assert!(slack.is_ok(), "{slack:?}");
+    let ahead =
+        record_attempt(&dataset, ad2, call("H1", &dataset, "2026-11-25T12:06", AttemptOutcome::Accepted, ""), now());
+    assert!(matches!(ahead, Err(AdmissionError::InFuture { .. })), "{ahead:?}");
+    assert!(ahead.unwrap_err().to_string().contains("2026-11-25 12:06"));
+}
+
+#[test]
+fn a_patient_has_one_open_admission_at_a_time() {
+    let dataset = city();
+    let (p1, p2, p4) = (patient(&dataset, "P1"), patient(&dataset, "P2"), patient(&dataset, "P4"));
+    let on = date("2026-11-25");
+    assert_eq!(check_new_admission(&dataset, p1, on), Ok(()), "no admission at all");
+    let open = check_new_admission(&dataset, p4, on).unwrap_err();
+    assert!(matches!(&open, AdmissionError::AlreadyOpen { admission, .. } if admission == "AD2"), "{open:?}");
+    assert!(open.to_string().contains("'AD2'"), "{open}");
+    // Accepted and not discharged: still in hospital.
+    assert!(matches!(check_new_admission(&dataset, p2, on), Err(AdmissionError::AlreadyOpen { .. })));
+    // Discharged on 11-28: open until that day, as the admission plan shows it; then closed.
+    let mut files = crate::dataset::write(&dataset);
+    let admissions =
+        files["admissions.csv"].replace("AD1,P2,2026-11-20T02:00,false,,", "AD1,P2,2026-11-20T02:00,false,2026-11-28,");
+    files.insert("admissions.csv".to_owned(), admissions);
+    let stored = parse(&files).unwrap_or_else(|invalid| panic!("{invalid:#?}"));
+    assert!(check_new_admission(&stored, p2, date("2026-11-28")).is_err());
+    assert_eq!(check_new_admission(&stored, p2, date("2026-11-29")), Ok(()));
+    assert_eq!(open_admission(&stored, p2, date("2026-11-29")), None);
 }
 
 #[test]

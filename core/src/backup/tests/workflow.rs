@@ -75,8 +75,61 @@ fn the_formal_registration_needs_a_support_hospital_and_is_one_per_patient() {
     assert!(matches!(second, Err(RegistrationError::AlreadyRegistered { ref existing, .. }) if existing == "RG2"));
     let withdrawn = withdraw(&registration(&dataset, "RG2"), on, "").unwrap();
     let dropped = replace(dataset.clone(), withdrawn);
-    let error = request(&dropped, ask(&dropped, "P2", "H4", true), on).unwrap_err();
+    // (rank 3: RG1 holds rank 1)
+    let error = request(&dropped, RegistrationRequest { rank: 3, ..ask(&dropped, "P2", "H4", true) }, on).unwrap_err();
     assert_eq!(error, RegistrationError::SecondFormal { patient: "P2".into(), existing: "RG1".into() });
+}
+
+#[test]
+fn each_active_registration_of_a_patient_has_its_own_rank() {
+    let dataset = city();
+    let on = date("2026-12-01");
+    // P4: RG3 (H5) rank 1, RG4 (H1) rank 2, RG5 (H2) rank 3, all active; CN4 names H5 and H1.
+    let mut files = city_files();
+    let consents = files.get_mut("consents.csv").unwrap();
+    *consents = consents.replace(
+        "CN5,P4,後方支援病院登録,2026-10-15,長男,書5,H2,",
+        "CN5,P4,後方支援病院登録,2026-10-15,長男,書5,H2;H3,",
+    );
+    let dataset_h3 = parse(&files).unwrap();
+    let taken = request(&dataset_h3, RegistrationRequest { rank: 2, ..ask(&dataset_h3, "P4", "H3", false) }, on);
+    assert_eq!(
+        taken.unwrap_err(),
+        RegistrationError::RankTaken { patient: "P4".into(), rank: 2, existing: "RG4".into(), hospital: "H1".into() }
+    );
+    assert_eq!(
+        request(&dataset_h3, RegistrationRequest { rank: 4, ..ask(&dataset_h3, "P4", "H3", false) }, on).unwrap().rank,
+        4
+    );
+    // A withdrawn registration's rank is free again.
+    let withdrawn = withdraw(&registration(&dataset_h3, "RG4"), on, "").unwrap();
+    let freed = replace(dataset_h3, withdrawn);
+    assert_eq!(request(&freed, RegistrationRequest { rank: 2, ..ask(&freed, "P4", "H3", false) }, on).unwrap().rank, 2);
+    // 1–10, as an area's list length.
+    for rank in [0, 11] {
+        let out = request(&dataset, RegistrationRequest { rank, ..ask(&dataset, "P1", "H2", false) }, on);
+        assert_eq!(out.unwrap_err(), RegistrationError::RankOutOfRange { rank });
+    }
+    assert!(request(&dataset, RegistrationRequest { rank: 10, ..ask(&dataset, "P1", "H2", false) }, on).is_ok());
+}
+
+#[test]
+fn the_data_format_holds_ranks_to_one_active_registration_each_within_ten() {
+    let with_row = |row: &str| {
+        let mut files = city_files();
+        files.get_mut("registrations.csv").unwrap().push_str(row);
+        parse(&files).unwrap_err().problems.iter().map(ToString::to_string).collect::<Vec<String>>()
+    };
+    // RG6 takes P4's rank 2 (RG4, line 5).
+    let listed = with_row("RG6,P4,H2,2,CN5,登録済,2026-10-16,,,\n");
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert!(listed.iter().any(|l| l.contains("registrations.csv:7 [RG6] rank: 登録順位 2 は5行目")), "{listed:#?}");
+    let listed = with_row("RG6,P1,H2,11,CN1,申請中,2026-10-16,,,\n");
+    assert!(listed.iter().any(|l| l.contains("registrations.csv:7 [RG6] rank: '11' は 1〜10")), "{listed:#?}");
+    // A withdrawn or declined registration keeps its rank without taking it.
+    let mut files = city_files();
+    files.get_mut("registrations.csv").unwrap().push_str("RG6,P4,H5,2,CN4,辞退,2026-10-16,,2026-10-20,\n");
+    parse(&files).unwrap_or_else(|invalid| panic!("{invalid:#?}"));
 }
 
 /// The dataset with `registration` replacing the stored row of the same id.
@@ -232,4 +285,24 @@ fn the_formal_registration_is_refreshed_every_three_months() {
     let withdrawn = withdraw(&formal, date("2026-12-01"), "転居").unwrap();
     assert_eq!((withdrawn.status, withdrawn.note.as_str()), (RegistrationStatus::Withdrawn, "転居"));
     assert_eq!(refresh_due(&withdrawn), None);
+}
+
+#[test]
+fn a_withdrawal_is_not_dated_before_the_registrations_earlier_steps() {
+    let dataset = city();
+    // RG1: requested 2026-09-02, confirmed 2026-09-05, information shared 2026-10-01.
+    let formal = registration(&dataset, "RG1");
+    let before_confirmed = withdraw(&formal, date("2026-09-03"), "").unwrap_err();
+    assert!(
+        matches!(before_confirmed, RegistrationError::DateBefore { earlier_what: "確定日", .. }),
+        "{before_confirmed}"
+    );
+    let before_shared = withdraw(&formal, date("2026-09-20"), "").unwrap_err();
+    assert!(matches!(before_shared, RegistrationError::DateBefore { earlier_what: "前回の情報共有", .. }));
+    assert!(withdraw(&formal, date("2026-10-01"), "").is_ok());
+    // Withdrawing the consent (given 2026-09-01) on 2026-09-03 would date RG1's withdrawal
+    // before its confirmation.
+    let cn2 = dataset.consents.lookup("CN2").unwrap();
+    let error = withdraw_consent(&dataset, cn2, date("2026-09-03")).unwrap_err();
+    assert!(matches!(error, RegistrationError::DateBefore { earlier_what: "確定日", .. }), "{error}");
 }
