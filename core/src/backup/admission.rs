@@ -4,7 +4,7 @@
 use chrono::{Duration, NaiveDate};
 
 use super::error::AdmissionError;
-use crate::calendar::{Instant, to_jst};
+use crate::calendar::{Instant, jst_date, to_jst};
 use crate::dataset::Dataset;
 use crate::domain::{Admission, AdmissionAttempt, AttemptOutcome, DischargeTask, Hospital, Id, Idx, Patient, TaskKind};
 
@@ -28,16 +28,34 @@ pub struct NewAttempt {
 pub const ATTEMPT_CLOCK_SLACK: Duration = Duration::minutes(5);
 
 /// The patient's open admission on `on`: one not discharged, or discharged on or after
-/// `on` (the patient is still in hospital, or leaves that day). A patient has at most
-/// one; the latest is returned if the data holds more.
+/// `on` (the patient is still in hospital, or leaves that day). A search no hospital
+/// accepted lapses after [`SEARCH_LAPSES_AFTER_DAYS`] days without a call (the patient
+/// stayed home, or the episode ended), so a later worsening starts a new admission and
+/// its calls start afresh. A patient has at most one; the latest is returned if the
+/// data holds more.
 pub fn open_admission(dataset: &Dataset, patient: Idx<Patient>, on: NaiveDate) -> Option<Idx<Admission>> {
-    dataset
-        .admissions_of_patient(patient)
-        .iter()
-        .rev()
-        .copied()
-        .find(|&a| dataset.admissions[a].discharge_on.is_none_or(|discharge| discharge >= on))
+    dataset.admissions_of_patient(patient).iter().rev().copied().find(|&a| {
+        let admission = &dataset.admissions[a];
+        if let Some(discharge) = admission.discharge_on {
+            return discharge >= on;
+        }
+        let attempts = attempts_of(dataset, a);
+        if accepted(&attempts).is_some() {
+            return true;
+        }
+        let last = attempts
+            .iter()
+            .map(|attempt| attempt.at)
+            .max()
+            .unwrap_or(admission.requested_at)
+            .max(admission.requested_at);
+        (on - jst_date(last)).num_days() <= SEARCH_LAPSES_AFTER_DAYS
+    })
 }
+
+/// Days after its last call that a search for a hospital no hospital accepted stays
+/// open: the day of the call and the next.
+pub const SEARCH_LAPSES_AFTER_DAYS: i64 = 1;
 
 /// Checks that `patient` may have a new admission on `on`: none is open (calls go to
 /// the open one, so the admission plan keeps them).

@@ -41,8 +41,8 @@ mod tests;
 
 pub(crate) use admission::discharge_tasks;
 pub use admission::{
-    ATTEMPT_CLOCK_SLACK, Discharge, NewAttempt, check_attempt, check_discharge, check_new_admission, discharge,
-    open_admission, record_attempt,
+    ATTEMPT_CLOCK_SLACK, Discharge, NewAttempt, SEARCH_LAPSES_AFTER_DAYS, check_attempt, check_discharge,
+    check_new_admission, discharge, open_admission, record_attempt,
 };
 pub use error::{AdmissionError, RegistrationError};
 pub use order::{

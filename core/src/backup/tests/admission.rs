@@ -131,6 +131,10 @@ fn a_patient_has_one_open_admission_at_a_time() {
     let open = check_new_admission(&dataset, p4, on).unwrap_err();
     assert!(matches!(&open, AdmissionError::AlreadyOpen { admission, .. } if admission == "AD2"), "{open:?}");
     assert!(open.to_string().contains("'AD2'"), "{open}");
+    // No hospital accepted AD2 (its one call, on 11-25, was declined): open the next day,
+    // lapsed the day after, when a new admission may start.
+    assert!(check_new_admission(&dataset, p4, date("2026-11-26")).is_err());
+    assert_eq!(check_new_admission(&dataset, p4, date("2026-11-27")), Ok(()));
     // Accepted and not discharged: still in hospital.
     assert!(matches!(check_new_admission(&dataset, p2, on), Err(AdmissionError::AlreadyOpen { .. })));
     // Discharged on 11-28: open until that day, as the admission plan shows it; then closed.
