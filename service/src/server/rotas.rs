@@ -724,6 +724,12 @@ pub async fn request_swap(
             ),
         ));
     }
+    if body.counterpart == body.doctor {
+        return Err(ApiError::invalid(
+            "counterpart",
+            "交代相手が本人です。別の医師を指定してください (the counterpart is the doctor themselves)",
+        ));
+    }
     let counterpart = d.doctors.lookup(&body.counterpart).ok_or_else(|| {
         ApiError::invalid("counterpart", format!("医師 '{}' がいません (unknown doctor)", body.counterpart))
     })?;

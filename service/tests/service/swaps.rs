@@ -44,6 +44,11 @@ async fn swap_workflow(app: TestApp) {
     let response = demo.post_json(swaps, &taker, &not_held, &[]).await;
     response.expect(422);
     assert_eq!(response.json["error"]["problems"][0]["field"], "duty");
+    let mut with_self = request.clone();
+    with_self["counterpart"] = json!(p.doctor);
+    let response = demo.post_json(swaps, &demo.tokens.doctor, &with_self, &[]).await;
+    response.expect(422);
+    assert_eq!(response.json["error"]["problems"][0]["field"], "counterpart", "{}", response.text);
     let mut stranger = request.clone();
     stranger["counterpart"] = json!(outsider);
     let response = demo.post_json(swaps, &demo.tokens.doctor, &stranger, &[]).await;
