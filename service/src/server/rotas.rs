@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 
 use super::json::Json;
 use chrono::NaiveDate;
-use renkei_core::calendar::{Month, SlotKind, parse_instant};
+use renkei_core::calendar::{DateRange, Instant, Month, SlotKind, expand_slots, parse_instant};
 use renkei_core::dataset::Dataset;
 use renkei_core::domain::Role as DutyRole;
 use renkei_core::rota::{
@@ -641,6 +641,28 @@ fn holds(records: &RotaRecords, doctor: &str, duty: &DutyRef) -> bool {
     })
 }
 
+/// Refuses to swap a duty that has started by `now`: who was on duty then stays who
+/// the rota said then. Checked at each step, since a duty can start between a swap's
+/// request and its approval.
+fn refuse_started(d: &Dataset, field: &str, duty: &DutyRef, now: Instant) -> ApiResult<()> {
+    let Some(group) = d.groups.lookup(&duty.group) else { return Ok(()) };
+    let group = &d.groups[group];
+    let day = DateRange::new(duty.date, duty.date).expect("a day is a range");
+    let start = expand_slots(day, &group.calendar, &group.slots).into_iter().find(|slot| slot.kind == duty.slot);
+    if start.is_some_and(|slot| slot.start <= now) {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "{} {} {}: 既に始まった当番は交代できません (the duty has already started)",
+                duty.group,
+                duty.date,
+                duty.slot.label()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn published_records(snapshot: &Snapshot, rota: &str) -> ApiResult<(i64, RotaRecords)> {
     let version = snapshot
         .published(rota)
@@ -745,7 +767,12 @@ pub async fn request_swap(
             "交代相手はその当番に入っていません (the counterpart does not hold that duty)",
         ));
     }
-    let now = stamp(chrono::Utc::now());
+    let now = chrono::Utc::now();
+    refuse_started(d, "duty", &body.duty, now)?;
+    if let Some(exchange) = &body.exchange {
+        refuse_started(d, "exchange", exchange, now)?;
+    }
+    let now = stamp(now);
     let swap = SwapRow {
         id: format!("swap-{}", &crate::store::random_token()[..12]),
         rota: rota.id.clone(),
@@ -836,6 +863,9 @@ pub async fn move_swap(
     }
     let text = |key: &str| swap.body.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
     let (doctor, counterpart) = (text("doctor"), text("counterpart"));
+    let duty: DutyRef = serde_json::from_value(swap.body["duty"].clone()).map_err(|e| ApiError::Internal(e.into()))?;
+    let exchange: Option<DutyRef> =
+        serde_json::from_value(swap.body["exchange"].clone()).map_err(|e| ApiError::Internal(e.into()))?;
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let groups = swap_groups(&swap.body);
@@ -879,12 +909,16 @@ pub async fn move_swap(
     let (_, moved) = commit(&state, move |snapshot| {
         let mut moved = moved.clone();
         let mut write = Write { audit: vec![event.clone()], ..Write::default() };
+        let d = snapshot.dataset();
+        if matches!(next, "accepted" | "approved") {
+            let now = chrono::Utc::now();
+            refuse_started(d, "duty", &duty, now)?;
+            if let Some(exchange) = &exchange {
+                refuse_started(d, "exchange", exchange, now)?;
+            }
+        }
         if approve {
-            let d = snapshot.dataset();
             let (base, mut records) = published_records(snapshot, &rota.id)?;
-            let duty: DutyRef = serde_json::from_value(moved.body["duty"].clone()).map_err(|e| ApiError::Internal(e.into()))?;
-            let exchange: Option<DutyRef> =
-                serde_json::from_value(moved.body["exchange"].clone()).map_err(|e| ApiError::Internal(e.into()))?;
             if !holds(&records, &doctor, &duty) || exchange.as_ref().is_some_and(|ex| !holds(&records, &counterpart, ex)) {
                 return Err(ApiError::conflict(format!(
                     "公開版 {base} では当番が変わっています。交代を出し直してください (the duties changed in version {base})"
