@@ -477,11 +477,16 @@ pub struct EditRequest {
 /// Checks records against the rota's problem: the version's summary, or 422.
 fn check_records(d: &Dataset, rota: &RotaRow, records: &RotaRecords) -> ApiResult<(RotaProblem, Report)> {
     let problem = problem_for(d, rota)?;
-    let assignment = records
-        .to_rota(&problem)
-        .map_err(|error| ApiError::invalid("duties", format!("当番表の記録が問題と合いません ({error})")))?;
-    let report = validate(&problem, &assignment);
+    let report = report_of(&problem, records)?;
     Ok((problem, report))
+}
+
+/// The validator's report on records of `problem`, or 422 if they do not fit it.
+fn report_of(problem: &RotaProblem, records: &RotaRecords) -> ApiResult<Report> {
+    let assignment = records
+        .to_rota(problem)
+        .map_err(|error| ApiError::invalid("duties", format!("当番表の記録が問題と合いません ({error})")))?;
+    Ok(validate(problem, &assignment))
 }
 
 #[utoipa::path(post, path = "/rotas/{id}/versions", tag = "rotas", params(("id" = String, Path, description = "rota id")),
@@ -635,10 +640,17 @@ pub struct SwapRequest {
     pub note: String,
 }
 
+/// Whether `record` is `duty` held by `doctor`.
+fn is_held(record: &DutyRecord, doctor: &str, duty: &DutyRef) -> bool {
+    record.doctor == doctor
+        && record.group == duty.group
+        && record.date == duty.date
+        && record.slot == duty.slot
+        && record.role == duty.role
+}
+
 fn holds(records: &RotaRecords, doctor: &str, duty: &DutyRef) -> bool {
-    records.duties.iter().any(|r| {
-        r.doctor == doctor && r.group == duty.group && r.date == duty.date && r.slot == duty.slot && r.role == duty.role
-    })
+    records.duties.iter().any(|record| is_held(record, doctor, duty))
 }
 
 /// Refuses to swap a duty that has started by `now`: who was on duty then stays who
@@ -661,6 +673,30 @@ fn refuse_started(d: &Dataset, field: &str, duty: &DutyRef, now: Instant) -> Api
         ));
     }
     Ok(())
+}
+
+/// `records` with a swap applied: the duty goes to the counterpart and the duty taken
+/// in exchange, if any, to the doctor.
+fn swapped(
+    d: &Dataset,
+    records: &RotaRecords,
+    doctor: &str,
+    duty: &DutyRef,
+    counterpart: &str,
+    exchange: Option<&DutyRef>,
+) -> RotaRecords {
+    let name = |id: &str| d.doctors.lookup(id).map(|i| d.doctors[i].name.clone()).unwrap_or_default();
+    let mut records = records.clone();
+    for record in &mut records.duties {
+        if is_held(record, doctor, duty) {
+            record.doctor = counterpart.to_owned();
+            record.doctor_name = name(counterpart);
+        } else if exchange.is_some_and(|exchange| is_held(record, counterpart, exchange)) {
+            record.doctor = doctor.to_owned();
+            record.doctor_name = name(doctor);
+        }
+    }
+    records
 }
 
 fn published_records(snapshot: &Snapshot, rota: &str) -> ApiResult<(i64, RotaRecords)> {
@@ -918,41 +954,32 @@ pub async fn move_swap(
             }
         }
         if approve {
-            let (base, mut records) = published_records(snapshot, &rota.id)?;
+            let (base, records) = published_records(snapshot, &rota.id)?;
             if !holds(&records, &doctor, &duty) || exchange.as_ref().is_some_and(|ex| !holds(&records, &counterpart, ex)) {
                 return Err(ApiError::conflict(format!(
                     "公開版 {base} では当番が変わっています。交代を出し直してください (the duties changed in version {base})"
                 )));
             }
-            for record in &mut records.duties {
-                let matches = |r: &DutyRecord, who: &str, duty: &DutyRef| {
-                    r.doctor == who && r.group == duty.group && r.date == duty.date && r.slot == duty.slot && r.role == duty.role
-                };
-                if matches(record, &doctor, &duty) {
-                    record.doctor = counterpart.clone();
-                    record.doctor_name = d.doctors.lookup(&counterpart).map(|i| d.doctors[i].name.clone()).unwrap_or_default();
-                } else if let Some(exchange) = &exchange
-                    && matches(record, &counterpart, exchange)
-                {
-                    record.doctor = doctor.clone();
-                    record.doctor_name = d.doctors.lookup(&doctor).map(|i| d.doctors[i].name.clone()).unwrap_or_default();
-                }
-            }
-            let (problem, report) = check_records(d, &rota, &records)?;
-            if !report.violations.is_empty() {
-                return Err(ApiError::Invalid {
-                    problems: report
-                        .violations
-                        .iter()
-                        .map(|violation| FieldProblem {
-                            file: None,
-                            record: Some(moved.id.clone()),
-                            field: None,
-                            line: None,
-                            message: format!("交代すると規則に反します (the swap breaks a rule): {}", violation.describe(&problem)),
-                        })
-                        .collect(),
-                });
+            let records_after = swapped(d, &records, &doctor, &duty, &counterpart, exchange.as_ref());
+            let problem = problem_for(d, &rota)?;
+            let before = report_of(&problem, &records)?;
+            let report = report_of(&problem, &records_after)?;
+            // Only a rule the swap itself breaks refuses it: one already broken in the
+            // version in force (an absence not yet repaired, say) is not the swap's doing.
+            let introduced: Vec<FieldProblem> = report
+                .violations
+                .iter()
+                .filter(|violation| !before.violations.contains(violation))
+                .map(|violation| FieldProblem {
+                    file: None,
+                    record: Some(moved.id.clone()),
+                    field: None,
+                    line: None,
+                    message: format!("交代すると規則に反します (the swap breaks a rule): {}", violation.describe(&problem)),
+                })
+                .collect();
+            if !introduced.is_empty() {
+                return Err(ApiError::Invalid { problems: introduced });
             }
             let number = snapshot.versions_of(&rota.id).map(|v| v.version).max().unwrap_or(0) + 1;
             let now = stamp(chrono::Utc::now());
@@ -961,7 +988,7 @@ pub async fn move_swap(
                 version: number,
                 origin: "swap".to_owned(),
                 note: format!("交代 {}: {doctor} → {counterpart}", moved.id),
-                records: serde_json::to_string(&records).map_err(|e| ApiError::Internal(e.into()))?,
+                records: serde_json::to_string(&records_after).map_err(|e| ApiError::Internal(e.into()))?,
                 summary: summary_of(&problem, &report),
                 created_at: now.clone(),
                 created_by: moved.body["history"][0]["by"].as_str().unwrap_or_default().to_owned(),

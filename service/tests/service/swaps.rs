@@ -1,13 +1,16 @@
 //! Swaps: requested by a doctor, accepted by the other, approved by a coordinator (or
 //! moved on by a coordinator on their behalf), with every refusal: a duty that has
-//! started is never swapped (history is not rewritten).
+//! started is never swapped (history is not rewritten), and a swap is refused only for
+//! the rules it breaks itself.
 
-use renkei_core::calendar::{Month, parse_instant};
+use renkei_core::calendar::{Month, jst_instant, parse_instant, to_jst};
+use renkei_core::rota::DutyRecord;
 use serde_json::json;
 
 use crate::common::{TestApp, demo_city, rota_file};
 use crate::rota_help::{
-    doctor_token, duty_ref, holder, inside, linked_groups, move_swap, on_duty, valid_swap, version, version_records,
+    doctor_token, duty_ref, holder, inside, linked_groups, move_swap, on_duty, same_slot, valid_swap, version,
+    version_records,
 };
 
 /// A time an hour from now: duties starting after it are still ahead when a test's
@@ -235,4 +238,76 @@ async fn started_duty_not_swapped(app: TestApp) {
     assert!(!held, "{}", taker.text);
 }
 
-crate::both!(swap_workflow, started_duty_not_swapped);
+/// A rule the rota in force already breaks (an absence not yet repaired) does not
+/// refuse an unrelated swap; a rule the swap breaks does.
+async fn swap_beside_broken_rule(app: TestApp) {
+    let demo = demo_city(app).await;
+    let p = demo.people.clone();
+    let snapshot = demo.state.snapshot();
+    let d = snapshot.dataset();
+    let groups = linked_groups(d, d.groups.lookup(&p.group).expect("group"));
+    let in_groups = |r: &DutyRecord| d.groups.lookup(&r.group).is_some_and(|g| groups.contains(&g));
+    let december: Month = "2026-12".parse().unwrap();
+    let records = rota_file("2026-12");
+    let (duty, counterpart) = valid_swap(d, &groups, december, &records, None, soon(), &[]);
+    // Another doctor, rostered later, falls ill: the version in force now breaks a rule.
+    let rostered = records
+        .duties
+        .iter()
+        .find(|r| {
+            in_groups(r)
+                && r.doctor != duty.doctor
+                && r.doctor != counterpart
+                && r.start.expect("times") > soon()
+                && !same_slot(r, &duty)
+        })
+        .expect("another rostered duty ahead");
+    let (from, to) = (day_start(rostered), rostered.end.expect("times") + chrono::Duration::days(3));
+    let local = |t: chrono::DateTime<chrono::Utc>| to_jst(t).format("%Y-%m-%dT%H:%M").to_string();
+    let absence = json!({"id": "AB-UNREPAIRED", "doctor": rostered.doctor, "start": local(from), "end": local(to), "reason": "急病"});
+    demo.post_json("/absences", &demo.tokens.admin, &absence, &[]).await.expect(201);
+
+    let admin = &demo.tokens.admin;
+    let swaps = "/rotas/2026-12-city/swaps";
+    let request = json!({"doctor": duty.doctor, "duty": duty_ref(&duty), "counterpart": counterpart});
+    let requested = demo.post_json(swaps, admin, &request, &[]).await;
+    requested.expect(201);
+    let swap = requested.json["id"].as_str().expect("id").to_owned();
+    move_swap(&demo, &swap, "accept", admin, "\"1\"").await.expect(200);
+    let approved = move_swap(&demo, &swap, "approve", admin, "\"2\"").await;
+    approved.expect(200);
+    assert_eq!(approved.json["result_version"], 2, "{}", approved.text);
+    assert_eq!(holder(&version_records(&demo, "2026-12-city", "current").await, &duty), vec![counterpart.clone()]);
+
+    // A duty given to the absent doctor during the absence breaks a rule of its own.
+    let absent = d.doctors.lookup(&rostered.doctor).expect("doctor");
+    let during = records.duties.iter().find(|r| {
+        let group = d.groups.lookup(&r.group).expect("group");
+        r.doctor != rostered.doctor
+            && d.groups[group].members.contains(&absent)
+            && r.start.expect("times") > soon()
+            && r.start.expect("times") < to
+            && r.end.expect("times") > from
+            && !same_slot(r, &duty)
+    });
+    let Some(during) = during else {
+        eprintln!("skipped the refusal: no other duty of {}'s groups during the absence", rostered.doctor);
+        return;
+    };
+    let request = json!({"doctor": during.doctor, "duty": duty_ref(during), "counterpart": rostered.doctor});
+    let requested = demo.post_json(swaps, admin, &request, &[]).await;
+    requested.expect(201);
+    let swap = requested.json["id"].as_str().expect("id").to_owned();
+    move_swap(&demo, &swap, "accept", admin, "\"1\"").await.expect(200);
+    let refused = move_swap(&demo, &swap, "approve", admin, "\"2\"").await;
+    refused.expect(422);
+    assert!(refused.text.contains("交代すると規則に反します"), "{}", refused.text);
+    assert_eq!(demo.get("/rotas/2026-12-city", admin).await.json["published_version"], 2);
+}
+
+/// The start of a duty's JST day.
+fn day_start(duty: &DutyRecord) -> chrono::DateTime<chrono::Utc> {
+    jst_instant(duty.date, chrono::NaiveTime::MIN)
+}
+
+crate::both!(swap_workflow, started_duty_not_swapped, swap_beside_broken_rule);
