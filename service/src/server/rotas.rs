@@ -407,7 +407,8 @@ pub async fn solve(
     }
     problem_for(snapshot.dataset(), &rota)?;
     let limit = time_limit(&state, body.and_then(|Json(b)| b.time_limit))?;
-    let job = jobs::start(&state, &principal, &rota, Task::Solve { time_limit: limit }).await?;
+    let base = snapshot.published(&rota.id).map(|v| v.version);
+    let job = jobs::start(&state, &principal, &rota, Task::Solve { time_limit: limit, base }).await?;
     Ok(job_accepted(&job))
 }
 
@@ -515,13 +516,15 @@ pub async fn edit(
             )));
         }
         let (problem, report) = check_records(d, &rota, &records)?;
+        let mut summary = summary_of(&problem, &report);
+        summary["base_version"] = json!(snapshot.published(&rota.id).map(|v| v.version));
         let version = VersionRow {
             rota: rota.id.clone(),
             version: latest + 1,
             origin: "edit".to_owned(),
             note: body.note.clone(),
             records: serde_json::to_string(&records).map_err(|error| ApiError::Internal(error.into()))?,
-            summary: summary_of(&problem, &report),
+            summary,
             created_at: stamp(chrono::Utc::now()),
             created_by: principal.label.to_string(),
             published_at: None,
@@ -544,6 +547,7 @@ pub async fn edit(
     params(("id" = String, Path, description = "rota id"), ("version" = i64, Path, description = "version number")),
     responses((status = 200, description = "published: in force from now"), (status = 422, body = super::error::ErrorBody)))]
 /// Publishes a draft: it comes into force now and is never changed again. Refused
+/// (409) unless the version it was made from is still the one in force, and (422)
 /// while it breaks a hard rule on the current data; shortfalls are allowed and listed.
 pub async fn publish(
     State(state): State<AppState>,
@@ -561,14 +565,26 @@ pub async fn publish(
             .versions_of(&rota.id)
             .find(|v| v.version == number)
             .ok_or_else(|| ApiError::not_found(format!("当番表 '{id}' の版 {number}")))?;
-        // The version in force is the newest published: publishing an older draft
-        // would silently undo what was published after it.
-        if let Some(newer) =
-            snapshot.versions_of(&rota.id).filter(|v| v.published_at.is_some() && v.version > number).map(|v| v.version).max()
-        {
+        if found.published_at.is_some() {
             return Err(ApiError::conflict(format!(
-                "より新しい第{newer}版が公開されています。第{number}版を公開するには、最新版からの編集として保存してください \
-                 (version {newer} is already published; save version {number}'s changes as an edit of the latest instead)"
+                "第{number}版は公開済みです (version {number} is already published; a change makes a new version)"
+            )));
+        }
+        // A draft (solve, repair or edit) starts from the version in force when it was
+        // asked for; published over a later one (a swap approved meanwhile, say) it
+        // would silently undo that.
+        let in_force = snapshot.published(&rota.id).map(|v| v.version);
+        let base = found.summary.get("base_version").and_then(Value::as_i64);
+        if base != in_force {
+            let ja = |v: Option<i64>| v.map_or_else(|| "公開版のない状態".to_owned(), |v| format!("第{v}版"));
+            let en = |v: Option<i64>| v.map_or_else(|| "no published version".to_owned(), |v| format!("version {v}"));
+            return Err(ApiError::conflict(format!(
+                "第{number}版は{}をもとに作られましたが、現在は{}が公開されています。現在の版から修復・編集をやり直してください \
+                 (version {number} was made from {}, but {} is now in force; run the repair or edit again from the current version)",
+                ja(base),
+                ja(in_force),
+                en(base),
+                en(in_force),
             )));
         }
         let records: RotaRecords =
