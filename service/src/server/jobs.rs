@@ -71,6 +71,8 @@ pub enum Task {
     Solve {
         /// Seconds.
         time_limit: f64,
+        /// The version in force when the solve was asked for (none before the first).
+        base: Option<i64>,
     },
     /// Repair the published version after a new absence, keeping slots before `from`.
     Repair {
@@ -78,11 +80,22 @@ pub enum Task {
         absence: String,
         /// Slots starting before this stay as published.
         from: Instant,
-        /// The published version repaired.
+        /// The version in force when the repair was asked for: the one repaired.
         base: i64,
         /// Seconds.
         time_limit: f64,
     },
+}
+
+impl Task {
+    /// The version in force when the job was asked for: its draft may only be
+    /// published while that version is still the one in force.
+    fn base(&self) -> Option<i64> {
+        match self {
+            Task::Solve { base, .. } => *base,
+            Task::Repair { base, .. } => Some(*base),
+        }
+    }
 }
 
 /// The routes.
@@ -275,6 +288,7 @@ async fn run(
         })
     };
     let snapshot = state.snapshot();
+    let base = task.base();
     let (worker_handle, worker_task, worker_rota) = (handle.clone(), task.clone(), rota.clone());
     let outcome = tokio::task::spawn_blocking(move || -> ApiResult<(RotaRecords, Value, String)> {
         let d = snapshot.dataset();
@@ -290,7 +304,7 @@ async fn run(
         };
         let sink: ProgressSink<'_> = &sink;
         match worker_task {
-            Task::Solve { time_limit } => {
+            Task::Solve { time_limit, .. } => {
                 let options = SolveOptions { time_limit, progress: Some(sink), cancel: Some(&worker_handle.cancel) };
                 let solution = renkei_core::rota::solve(&problem, &options).map_err(rota_error)?;
                 let records = RotaRecords::of(&problem, &solution.rota);
@@ -337,7 +351,8 @@ async fn run(
     .await
     .map_err(|error| ApiError::Internal(error.into()));
     persister.abort();
-    let (records, summary, note) = outcome??;
+    let (records, mut summary, note) = outcome??;
+    summary["base_version"] = json!(base);
     let cancelled = handle.cancel.load(Ordering::Relaxed);
     let progress = handle.progress.lock().expect("progress").clone();
     let records_text = serde_json::to_string(&records).map_err(|error| ApiError::Internal(error.into()))?;

@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 
 use super::json::Json;
 use chrono::NaiveDate;
-use renkei_core::calendar::{Month, SlotKind, parse_instant};
+use renkei_core::calendar::{DateRange, Instant, Month, SlotKind, expand_slots, parse_instant};
 use renkei_core::dataset::Dataset;
 use renkei_core::domain::Role as DutyRole;
 use renkei_core::rota::{
@@ -407,7 +407,8 @@ pub async fn solve(
     }
     problem_for(snapshot.dataset(), &rota)?;
     let limit = time_limit(&state, body.and_then(|Json(b)| b.time_limit))?;
-    let job = jobs::start(&state, &principal, &rota, Task::Solve { time_limit: limit }).await?;
+    let base = snapshot.published(&rota.id).map(|v| v.version);
+    let job = jobs::start(&state, &principal, &rota, Task::Solve { time_limit: limit, base }).await?;
     Ok(job_accepted(&job))
 }
 
@@ -477,11 +478,16 @@ pub struct EditRequest {
 /// Checks records against the rota's problem: the version's summary, or 422.
 fn check_records(d: &Dataset, rota: &RotaRow, records: &RotaRecords) -> ApiResult<(RotaProblem, Report)> {
     let problem = problem_for(d, rota)?;
-    let assignment = records
-        .to_rota(&problem)
-        .map_err(|error| ApiError::invalid("duties", format!("当番表の記録が問題と合いません ({error})")))?;
-    let report = validate(&problem, &assignment);
+    let report = report_of(&problem, records)?;
     Ok((problem, report))
+}
+
+/// The validator's report on records of `problem`, or 422 if they do not fit it.
+fn report_of(problem: &RotaProblem, records: &RotaRecords) -> ApiResult<Report> {
+    let assignment = records
+        .to_rota(problem)
+        .map_err(|error| ApiError::invalid("duties", format!("当番表の記録が問題と合いません ({error})")))?;
+    Ok(validate(problem, &assignment))
 }
 
 #[utoipa::path(post, path = "/rotas/{id}/versions", tag = "rotas", params(("id" = String, Path, description = "rota id")),
@@ -510,13 +516,15 @@ pub async fn edit(
             )));
         }
         let (problem, report) = check_records(d, &rota, &records)?;
+        let mut summary = summary_of(&problem, &report);
+        summary["base_version"] = json!(snapshot.published(&rota.id).map(|v| v.version));
         let version = VersionRow {
             rota: rota.id.clone(),
             version: latest + 1,
             origin: "edit".to_owned(),
             note: body.note.clone(),
             records: serde_json::to_string(&records).map_err(|error| ApiError::Internal(error.into()))?,
-            summary: summary_of(&problem, &report),
+            summary,
             created_at: stamp(chrono::Utc::now()),
             created_by: principal.label.to_string(),
             published_at: None,
@@ -539,6 +547,7 @@ pub async fn edit(
     params(("id" = String, Path, description = "rota id"), ("version" = i64, Path, description = "version number")),
     responses((status = 200, description = "published: in force from now"), (status = 422, body = super::error::ErrorBody)))]
 /// Publishes a draft: it comes into force now and is never changed again. Refused
+/// (409) unless the version it was made from is still the one in force, and (422)
 /// while it breaks a hard rule on the current data; shortfalls are allowed and listed.
 pub async fn publish(
     State(state): State<AppState>,
@@ -556,14 +565,26 @@ pub async fn publish(
             .versions_of(&rota.id)
             .find(|v| v.version == number)
             .ok_or_else(|| ApiError::not_found(format!("当番表 '{id}' の版 {number}")))?;
-        // The version in force is the newest published: publishing an older draft
-        // would silently undo what was published after it.
-        if let Some(newer) =
-            snapshot.versions_of(&rota.id).filter(|v| v.published_at.is_some() && v.version > number).map(|v| v.version).max()
-        {
+        if found.published_at.is_some() {
             return Err(ApiError::conflict(format!(
-                "より新しい第{newer}版が公開されています。第{number}版を公開するには、最新版からの編集として保存してください \
-                 (version {newer} is already published; save version {number}'s changes as an edit of the latest instead)"
+                "第{number}版は公開済みです (version {number} is already published; a change makes a new version)"
+            )));
+        }
+        // A draft (solve, repair or edit) starts from the version in force when it was
+        // asked for; published over a later one (a swap approved meanwhile, say) it
+        // would silently undo that.
+        let in_force = snapshot.published(&rota.id).map(|v| v.version);
+        let base = found.summary.get("base_version").and_then(Value::as_i64);
+        if base != in_force {
+            let ja = |v: Option<i64>| v.map_or_else(|| "公開版のない状態".to_owned(), |v| format!("第{v}版"));
+            let en = |v: Option<i64>| v.map_or_else(|| "no published version".to_owned(), |v| format!("version {v}"));
+            return Err(ApiError::conflict(format!(
+                "第{number}版は{}をもとに作られましたが、現在は{}が公開されています。現在の版から修復・編集をやり直してください \
+                 (version {number} was made from {}, but {} is now in force; run the repair or edit again from the current version)",
+                ja(base),
+                ja(in_force),
+                en(base),
+                en(in_force),
             )));
         }
         let records: RotaRecords =
@@ -635,10 +656,63 @@ pub struct SwapRequest {
     pub note: String,
 }
 
+/// Whether `record` is `duty` held by `doctor`.
+fn is_held(record: &DutyRecord, doctor: &str, duty: &DutyRef) -> bool {
+    record.doctor == doctor
+        && record.group == duty.group
+        && record.date == duty.date
+        && record.slot == duty.slot
+        && record.role == duty.role
+}
+
 fn holds(records: &RotaRecords, doctor: &str, duty: &DutyRef) -> bool {
-    records.duties.iter().any(|r| {
-        r.doctor == doctor && r.group == duty.group && r.date == duty.date && r.slot == duty.slot && r.role == duty.role
-    })
+    records.duties.iter().any(|record| is_held(record, doctor, duty))
+}
+
+/// Refuses to swap a duty that has started by `now`: who was on duty then stays who
+/// the rota said then. Checked at each step, since a duty can start between a swap's
+/// request and its approval.
+fn refuse_started(d: &Dataset, field: &str, duty: &DutyRef, now: Instant) -> ApiResult<()> {
+    let Some(group) = d.groups.lookup(&duty.group) else { return Ok(()) };
+    let group = &d.groups[group];
+    let day = DateRange::new(duty.date, duty.date).expect("a day is a range");
+    let start = expand_slots(day, &group.calendar, &group.slots).into_iter().find(|slot| slot.kind == duty.slot);
+    if start.is_some_and(|slot| slot.start <= now) {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "{} {} {}: 既に始まった当番は交代できません (the duty has already started)",
+                duty.group,
+                duty.date,
+                duty.slot.label()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `records` with a swap applied: the duty goes to the counterpart and the duty taken
+/// in exchange, if any, to the doctor.
+fn swapped(
+    d: &Dataset,
+    records: &RotaRecords,
+    doctor: &str,
+    duty: &DutyRef,
+    counterpart: &str,
+    exchange: Option<&DutyRef>,
+) -> RotaRecords {
+    let name = |id: &str| d.doctors.lookup(id).map(|i| d.doctors[i].name.clone()).unwrap_or_default();
+    let mut records = records.clone();
+    for record in &mut records.duties {
+        if is_held(record, doctor, duty) {
+            record.doctor = counterpart.to_owned();
+            record.doctor_name = name(counterpart);
+        } else if exchange.is_some_and(|exchange| is_held(record, counterpart, exchange)) {
+            record.doctor = doctor.to_owned();
+            record.doctor_name = name(doctor);
+        }
+    }
+    records
 }
 
 fn published_records(snapshot: &Snapshot, rota: &str) -> ApiResult<(i64, RotaRecords)> {
@@ -724,6 +798,12 @@ pub async fn request_swap(
             ),
         ));
     }
+    if body.counterpart == body.doctor {
+        return Err(ApiError::invalid(
+            "counterpart",
+            "交代相手が本人です。別の医師を指定してください (the counterpart is the doctor themselves)",
+        ));
+    }
     let counterpart = d.doctors.lookup(&body.counterpart).ok_or_else(|| {
         ApiError::invalid("counterpart", format!("医師 '{}' がいません (unknown doctor)", body.counterpart))
     })?;
@@ -739,7 +819,12 @@ pub async fn request_swap(
             "交代相手はその当番に入っていません (the counterpart does not hold that duty)",
         ));
     }
-    let now = stamp(chrono::Utc::now());
+    let now = chrono::Utc::now();
+    refuse_started(d, "duty", &body.duty, now)?;
+    if let Some(exchange) = &body.exchange {
+        refuse_started(d, "exchange", exchange, now)?;
+    }
+    let now = stamp(now);
     let swap = SwapRow {
         id: format!("swap-{}", &crate::store::random_token()[..12]),
         rota: rota.id.clone(),
@@ -830,6 +915,9 @@ pub async fn move_swap(
     }
     let text = |key: &str| swap.body.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
     let (doctor, counterpart) = (text("doctor"), text("counterpart"));
+    let duty: DutyRef = serde_json::from_value(swap.body["duty"].clone()).map_err(|e| ApiError::Internal(e.into()))?;
+    let exchange: Option<DutyRef> =
+        serde_json::from_value(swap.body["exchange"].clone()).map_err(|e| ApiError::Internal(e.into()))?;
     let snapshot = state.snapshot();
     let d = snapshot.dataset();
     let groups = swap_groups(&swap.body);
@@ -873,46 +961,41 @@ pub async fn move_swap(
     let (_, moved) = commit(&state, move |snapshot| {
         let mut moved = moved.clone();
         let mut write = Write { audit: vec![event.clone()], ..Write::default() };
+        let d = snapshot.dataset();
+        if matches!(next, "accepted" | "approved") {
+            let now = chrono::Utc::now();
+            refuse_started(d, "duty", &duty, now)?;
+            if let Some(exchange) = &exchange {
+                refuse_started(d, "exchange", exchange, now)?;
+            }
+        }
         if approve {
-            let d = snapshot.dataset();
-            let (base, mut records) = published_records(snapshot, &rota.id)?;
-            let duty: DutyRef = serde_json::from_value(moved.body["duty"].clone()).map_err(|e| ApiError::Internal(e.into()))?;
-            let exchange: Option<DutyRef> =
-                serde_json::from_value(moved.body["exchange"].clone()).map_err(|e| ApiError::Internal(e.into()))?;
+            let (base, records) = published_records(snapshot, &rota.id)?;
             if !holds(&records, &doctor, &duty) || exchange.as_ref().is_some_and(|ex| !holds(&records, &counterpart, ex)) {
                 return Err(ApiError::conflict(format!(
                     "公開版 {base} では当番が変わっています。交代を出し直してください (the duties changed in version {base})"
                 )));
             }
-            for record in &mut records.duties {
-                let matches = |r: &DutyRecord, who: &str, duty: &DutyRef| {
-                    r.doctor == who && r.group == duty.group && r.date == duty.date && r.slot == duty.slot && r.role == duty.role
-                };
-                if matches(record, &doctor, &duty) {
-                    record.doctor = counterpart.clone();
-                    record.doctor_name = d.doctors.lookup(&counterpart).map(|i| d.doctors[i].name.clone()).unwrap_or_default();
-                } else if let Some(exchange) = &exchange
-                    && matches(record, &counterpart, exchange)
-                {
-                    record.doctor = doctor.clone();
-                    record.doctor_name = d.doctors.lookup(&doctor).map(|i| d.doctors[i].name.clone()).unwrap_or_default();
-                }
-            }
-            let (problem, report) = check_records(d, &rota, &records)?;
-            if !report.violations.is_empty() {
-                return Err(ApiError::Invalid {
-                    problems: report
-                        .violations
-                        .iter()
-                        .map(|violation| FieldProblem {
-                            file: None,
-                            record: Some(moved.id.clone()),
-                            field: None,
-                            line: None,
-                            message: format!("交代すると規則に反します (the swap breaks a rule): {}", violation.describe(&problem)),
-                        })
-                        .collect(),
-                });
+            let records_after = swapped(d, &records, &doctor, &duty, &counterpart, exchange.as_ref());
+            let problem = problem_for(d, &rota)?;
+            let before = report_of(&problem, &records)?;
+            let report = report_of(&problem, &records_after)?;
+            // Only a rule the swap itself breaks refuses it: one already broken in the
+            // version in force (an absence not yet repaired, say) is not the swap's doing.
+            let introduced: Vec<FieldProblem> = report
+                .violations
+                .iter()
+                .filter(|violation| !before.violations.contains(violation))
+                .map(|violation| FieldProblem {
+                    file: None,
+                    record: Some(moved.id.clone()),
+                    field: None,
+                    line: None,
+                    message: format!("交代すると規則に反します (the swap breaks a rule): {}", violation.describe(&problem)),
+                })
+                .collect();
+            if !introduced.is_empty() {
+                return Err(ApiError::Invalid { problems: introduced });
             }
             let number = snapshot.versions_of(&rota.id).map(|v| v.version).max().unwrap_or(0) + 1;
             let now = stamp(chrono::Utc::now());
@@ -921,7 +1004,7 @@ pub async fn move_swap(
                 version: number,
                 origin: "swap".to_owned(),
                 note: format!("交代 {}: {doctor} → {counterpart}", moved.id),
-                records: serde_json::to_string(&records).map_err(|e| ApiError::Internal(e.into()))?,
+                records: serde_json::to_string(&records_after).map_err(|e| ApiError::Internal(e.into()))?,
                 summary: summary_of(&problem, &report),
                 created_at: now.clone(),
                 created_by: moved.body["history"][0]["by"].as_str().unwrap_or_default().to_owned(),

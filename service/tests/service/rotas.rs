@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use crate::common::{TestApp, demo_city, load_demo, rota_file};
 use crate::rota_help::{
-    doctor_token, duty_ref, future_month, holder, inside, move_swap, on_duty, smallest_linked_groups, valid_swap,
-    version, version_records, wait_for_job,
+    doctor_token, duty_ref, future_month, holder, inside, linked_groups, move_swap, on_duty, smallest_linked_groups,
+    valid_swap, version, version_records, wait_for_job,
 };
 
 /// Create → solve (a job) → draft → publish → lookups → swap, on the smallest linked
@@ -266,4 +266,79 @@ async fn edit_and_publish(app: TestApp) {
     assert_eq!(demo.get("/rotas/2026-12-city", admin).await.json["published_version"], 3);
 }
 
-crate::both!(solve_publish_swap, edit_and_publish);
+/// A draft made from a version that is no longer in force is not published: a repair
+/// asked for while a swap was on its way, finishing after the swap, would otherwise
+/// silently undo the swap. Run again from the current version, it publishes.
+async fn stale_draft_not_published(app: TestApp) {
+    let demo = demo_city(app).await;
+    let p = demo.people.clone();
+    let snapshot = demo.state.snapshot();
+    let d = snapshot.dataset();
+    let groups = linked_groups(d, d.groups.lookup(&p.group).expect("group"));
+    let december: renkei_core::calendar::Month = "2026-12".parse().unwrap();
+    let records = rota_file("2026-12");
+    let soon = chrono::Utc::now() + chrono::Duration::hours(1);
+    let (duty, counterpart) = valid_swap(d, &groups, december, &records, None, soon, &[]);
+    let (sick, _) = valid_swap(d, &groups, december, &records, None, soon, std::slice::from_ref(&duty));
+    let local = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        renkei_core::calendar::to_jst(t.expect("times")).format("%Y-%m-%dT%H:%M").to_string()
+    };
+    let admin = &demo.tokens.admin;
+    let absence = json!({"id": "AB-SICK", "doctor": sick.doctor, "start": local(sick.start), "end": local(sick.end), "reason": "急病"});
+    demo.post_json("/absences", admin, &absence, &[]).await.expect(201);
+
+    // A long solve of another rota holds the solver, so the repair waits, made from v1.
+    let occupier = demo.post_json("/rotas/2027-01-city/solve", admin, &json!({"time_limit": 600}), &[]).await;
+    occupier.expect(202);
+    let occupier = occupier.json["job"].as_str().expect("job").to_owned();
+    for _ in 0..600 {
+        if demo.get(&format!("/jobs/{occupier}"), admin).await.json["state"] == "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let repair = json!({"absence": "AB-SICK", "time_limit": 10});
+    let accepted = demo.post_json("/rotas/2026-12-city/repair", admin, &repair, &[]).await;
+    accepted.expect(202);
+    let job = accepted.json["job"].as_str().expect("job").to_owned();
+
+    // Meanwhile a swap is approved: version 2 is in force.
+    let request = json!({"doctor": duty.doctor, "duty": duty_ref(&duty), "counterpart": counterpart});
+    let requested = demo.post_json("/rotas/2026-12-city/swaps", admin, &request, &[]).await;
+    requested.expect(201);
+    let swap = requested.json["id"].as_str().expect("id").to_owned();
+    move_swap(&demo, &swap, "accept", admin, "\"1\"").await.expect(200);
+    move_swap(&demo, &swap, "approve", admin, "\"2\"").await.expect(200);
+    assert_eq!(demo.get(&format!("/jobs/{job}"), admin).await.json["state"], "queued", "the repair still waits");
+
+    // The repair then finishes as draft v3, made from v1: not published.
+    demo.post_json(&format!("/jobs/{occupier}/cancel"), admin, &json!({}), &[]).await.expect(202);
+    let (done, _) = wait_for_job(&demo, admin, &job).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["result_version"], 3);
+    let refused = demo.post_json("/rotas/2026-12-city/versions/3/publish", admin, &json!({}), &[]).await;
+    refused.expect(409);
+    assert!(refused.text.contains("第1版") && refused.text.contains("第2版"), "{}", refused.text);
+    assert!(refused.text.contains("run the repair or edit again from the current version"), "{}", refused.text);
+    let draft = demo.get("/rotas/2026-12-city/versions/3", admin).await;
+    assert_eq!(draft.json["summary"]["base_version"], 1, "{}", draft.text);
+    assert_eq!(demo.get("/rotas/2026-12-city", admin).await.json["published_version"], 2);
+    assert_eq!(holder(&version_records(&demo, "2026-12-city", "current").await, &duty), vec![counterpart.clone()]);
+    let kept = demo.get(&format!("/swaps/{swap}"), admin).await;
+    assert_eq!((kept.json["state"].as_str(), kept.json["result_version"].as_i64()), (Some("approved"), Some(2)));
+
+    // Repaired again, from v2 (with the swap), the draft publishes.
+    let accepted = demo.post_json("/rotas/2026-12-city/repair", admin, &repair, &[]).await;
+    accepted.expect(202);
+    let (done, _) = wait_for_job(&demo, admin, accepted.json["job"].as_str().expect("job")).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    let number = done["result_version"].as_i64().expect("a version");
+    let publish = format!("/rotas/2026-12-city/versions/{number}/publish");
+    let published = demo.post_json(&publish, admin, &json!({}), &[]).await;
+    published.expect(200);
+    assert_eq!(published.json["summary"]["base_version"], 2, "{}", published.text);
+    let current = version_records(&demo, "2026-12-city", "current").await;
+    assert!(!holder(&current, &sick).contains(&sick.doctor), "the absent doctor is off the duty");
+}
+
+crate::both!(solve_publish_swap, edit_and_publish, stale_draft_not_published);
