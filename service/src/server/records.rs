@@ -141,7 +141,8 @@ fn may_read(principal: &Principal, snapshot: &Snapshot, kind: &str, id: &str, fi
 }
 
 /// A patient record's 主治医 and group as its writer is judged by them: a missing or
-/// unknown one is a problem of the request (422 naming the field), not a refusal.
+/// unknown one is a problem of the request (422 naming the field), not a refusal; and
+/// its birth date is not after today (JST).
 fn check_patient_refs(d: &Dataset, kind: &str, fields: &Map<String, Value>) -> ApiResult<()> {
     if kind != "patients" {
         return Ok(());
@@ -158,6 +159,16 @@ fn check_patient_refs(d: &Dataset, kind: &str, fields: &Map<String, Value>) -> A
         return Err(ApiError::invalid(
             "primary_doctor",
             format!("医師 '{doctor}' は登録されていません (no doctor has this id)"),
+        ));
+    }
+    // A birth date after today is a typing error (the data format cannot say so: its
+    // files are checked without a today).
+    let today = to_jst(chrono::Utc::now()).date_naive();
+    let birth = field("birth_date");
+    if chrono::NaiveDate::parse_from_str(birth.trim(), "%Y-%m-%d").is_ok_and(|birth| birth > today) {
+        return Err(ApiError::invalid(
+            "birth_date",
+            format!("生年月日 {birth} が今日 ({today}) より後です (the birth date is in the future)"),
         ));
     }
     let group = field("group");

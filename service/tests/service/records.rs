@@ -224,6 +224,12 @@ async fn a_patient_without_its_doctor_is_invalid(demo: &Demo) {
         let found = problems(&demo.post_json("/patients", token, &body, &[]).await);
         assert_eq!(found[0]["field"], "primary_doctor", "{found:?}");
     }
+    // A birth date after today (the face sheet showed an age of -14).
+    let mut body = base.clone();
+    body["primary_doctor"] = json!(demo.people.doctor);
+    body["birth_date"] = json!("2040-01-01");
+    let found = problems(&demo.post_json("/patients", &demo.tokens.doctor, &body, &[]).await);
+    assert_eq!(found[0]["field"], "birth_date", "{found:?}");
     // Removing it from a patient the caller may edit: the same.
     let path = format!("/patients/{}", demo.people.patient);
     let etag = demo.get(&path, &demo.tokens.doctor).await.etag();
