@@ -72,6 +72,50 @@ fn lookups() {
         steps as f64 / (queries.len() + 20_000) as f64
     );
     json(&dataset, &index, &queries);
+    cold(&dataset, &index, &queries);
+}
+
+/// The chain and its JSON as a service lookup meets them: with the caches holding
+/// other work. Before each lookup of the cold passes 4 MiB is walked (more than this
+/// machine's L2, as the kernel's and the HTTP stack's work per request evicts much of
+/// it); only the lookup and the writing are timed. Against the warm pass this says how
+/// much of a lookup's cost in the service is waiting on memory, and the two cold
+/// variants how much of that the JSON parts and the rota book's spread over the month
+/// account for.
+fn cold(dataset: &Dataset, index: &CoverIndex<'_>, queries: &[(Idx<Patient>, At)]) {
+    let cover_json = CoverJson::new(dataset);
+    let mut other = vec![0u64; 4 << 17];
+    let mut buffer = Vec::with_capacity(4096);
+    let one_instant = queries[0].1;
+    let mut pass = |evict: bool, json: bool, same_instant: bool| {
+        let mut times = Vec::with_capacity(20_000);
+        for &(patient, at) in queries.iter().take(20_000) {
+            if evict {
+                for line in other.chunks_mut(8) {
+                    line[0] = line[0].wrapping_add(1);
+                }
+            }
+            let at = if same_instant { one_instant } else { at };
+            let start = Instant::now();
+            let chain = index.chain(patient, at);
+            if json {
+                buffer.clear();
+                cover_json.write(&chain, dataset, &mut buffer);
+            }
+            times.push(start.elapsed());
+            assert!(!json || buffer.len() > 2 || chain.steps.is_empty());
+        }
+        times.sort_unstable();
+        percentile(&times, 0.5).as_secs_f64() * 1e6
+    };
+    let warm = pass(false, true, false);
+    let cold = pass(true, true, false);
+    let cold_chain = pass(true, false, false);
+    let cold_one_instant = pass(true, true, true);
+    println!(
+        "cover/chain+json (medians of 20000): {warm:.2} µs one after another; each after 4 MiB of other work: \
+         {cold:.2} µs ({cold_chain:.2} µs without the JSON, {cold_one_instant:.2} µs with every lookup at one instant)"
+    );
 }
 
 /// The steps of the same chains as JSON, both ways, three rounds (mean per chain).
