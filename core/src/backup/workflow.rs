@@ -120,24 +120,22 @@ pub fn request(
     }
     let patient_id = || dataset.patients[patient].id.to_string();
     let hospital_id = || dataset.hospitals[hospital].id.to_string();
-    if let Some(existing) = dataset
-        .registrations_of_patient(patient)
-        .iter()
-        .map(|&r| &dataset.registrations[r])
-        .find(|r| r.hospital == hospital && r.is_active())
-    {
+    // The patient's active registration that `clashes`, if any.
+    let active = |clashes: &dyn Fn(&Registration) -> bool| {
+        dataset
+            .registrations_of_patient(patient)
+            .iter()
+            .map(|&r| &dataset.registrations[r])
+            .find(|r| r.is_active() && clashes(r))
+    };
+    if let Some(existing) = active(&|r| r.hospital == hospital) {
         return Err(RegistrationError::AlreadyRegistered {
             patient: patient_id(),
             hospital: hospital_id(),
             existing: existing.id.to_string(),
         });
     }
-    if let Some(existing) = dataset
-        .registrations_of_patient(patient)
-        .iter()
-        .map(|&r| &dataset.registrations[r])
-        .find(|r| r.rank == rank && r.is_active())
-    {
+    if let Some(existing) = active(&|r| r.rank == rank) {
         return Err(RegistrationError::RankTaken {
             patient: patient_id(),
             rank,
